@@ -1,0 +1,1 @@
+"""Ciasom: live streaming in public without exposing bystanders."""
