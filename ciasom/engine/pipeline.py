@@ -1,0 +1,110 @@
+"""One frame through the engine: detect -> track -> recognise -> decide -> mosaic.
+
+`PrivacyEngine` does it synchronously (the offline tool and the benchmark). The live
+path (`live.py`) runs the same stages split over threads, and both cover faces with
+`cover_faces`, so what is shown is decided in one place.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import policy
+from .detector import FaceDetector
+from .embedder import FaceEmbedder
+from .gallery import Gallery
+from .geometry import Box
+from .mosaic import cover, cover_whole_frame
+from .recognition import crop_for_look, look, record
+from .settings import EngineSettings
+from .tracker import Tracker
+
+
+@dataclass(frozen=True)
+class FaceReport:
+    box: Box  # detected (or, when coasting, predicted) face box
+    mosaic: tuple[int, int, int, int] | None  # area covered; None when left visible
+    track: int
+    person: str | None
+    distance: float | None
+    reason: str
+
+
+@dataclass
+class FrameResult:
+    frame: np.ndarray
+    faces: list[FaceReport]
+    degraded: str | None = None  # why the whole frame was covered, if it was
+    timings: dict[str, float] = field(default_factory=dict)  # ms per stage
+
+
+def cover_faces(frame: np.ndarray, tracker: Tracker, at: float, settings: EngineSettings,
+                seen_ids: set[int] | None = None) -> list[FaceReport]:
+    """Cover, in place, every tracked face the policy does not show.
+
+    `seen_ids` are the tracks detected in this very frame; any other live track is coasting
+    (None: judge by detection time, as the live path does between analyses).
+    """
+    reports = []
+    for track in tracker.tracks:
+        if seen_ids is None:
+            coasting = at - track.seen_at > tracker.coast_seconds / 10
+        else:
+            coasting = track.id not in seen_ids
+        box = track.predict(at, tracker.coast_seconds)
+        decision = policy.decide(settings.mode, track, at, coasting=coasting, degraded=False)
+        covered = None
+        if not decision.visible:
+            covered = cover(frame, box, settings.style, settings.margin, settings.strength)
+        last = track.looks[-1] if track.looks else None
+        reports.append(FaceReport(box, covered, track.id, decision.person,
+                                  last.distance if last else None, decision.reason))
+    return reports
+
+
+class PrivacyEngine:
+    """Synchronous engine for files: every frame analysed, identities looked at as needed."""
+
+    def __init__(self, settings: EngineSettings, gallery: Gallery, *, threads: int = 1,
+                 detector: FaceDetector | None = None,
+                 embedder: FaceEmbedder | None = None) -> None:
+        self.settings = settings
+        self.gallery = gallery
+        self.detector = detector or FaceDetector(width=settings.detect_width, threads=threads)
+        self.embedder = embedder or FaceEmbedder()
+        self.tracker = Tracker()
+
+    def process(self, frame: np.ndarray, at: float) -> FrameResult:
+        """The frame with faces covered; never the raw frame if anything fails."""
+        if self.settings.mode == "off":
+            return FrameResult(frame.copy(), [])
+        timings: dict[str, float] = {}
+        try:
+            start = time.perf_counter()
+            detections = self.detector.detect(frame)
+            timings["detect"] = _ms_since(start)
+            start = time.perf_counter()
+            seen = self.tracker.update([d.box for d in detections], at)
+            timings["track"] = _ms_since(start)
+            start = time.perf_counter()
+            if self.settings.mode == "except" and len(self.gallery):
+                for track in seen:
+                    if policy.needs_look(track, at):
+                        crop = crop_for_look(frame, track, at)
+                        record(track, crop, look(self.embedder, self.gallery, crop))
+            timings["recognise"] = _ms_since(start)
+            start = time.perf_counter()
+            out = frame.copy()
+            faces = cover_faces(out, self.tracker, at, self.settings, {t.id for t in seen})
+            timings["mosaic"] = _ms_since(start)
+        except Exception as error:  # noqa: BLE001 — whatever broke, nothing raw goes out
+            return FrameResult(cover_whole_frame(frame), [], f"{type(error).__name__}: {error}",
+                               timings)
+        return FrameResult(out, faces, None, timings)
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000

@@ -1,0 +1,69 @@
+"""The privacy decision: is this face shown, or covered? (DESIGN.md §1)
+
+A face is shown only when the host chose `except` mode and its track has been matched to
+one allowed person, clearly, on several recent, separate looks. Everything else is
+covered: unknown, unsure, new, too small to identify, missed by the detector (its
+predicted box is covered), or any face while the engine is degraded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .settings import Mode
+from .tracker import Look, Track
+
+LOOKS_TO_SHOW = 2  # hysteresis: agreeing looks before a face is un-mosaicked
+LOOK_SPACING = 0.15  # seconds; closer looks see the same pixels and count as one
+FRESH_FOR = 2.0  # seconds a match stays valid; re-verification happens every second
+MIN_FACE_PX = 40  # smaller faces cannot be identified reliably, so they stay covered
+
+
+@dataclass(frozen=True)
+class Decision:
+    visible: bool
+    person: str | None
+    reason: str
+
+
+def decide(mode: Mode, track: Track, at: float, *, coasting: bool, degraded: bool) -> Decision:
+    if mode == "off":
+        return Decision(True, None, "mosaic is off for this broadcast")
+    if degraded:
+        return Decision(False, None, "engine degraded")
+    if mode == "all":
+        return Decision(False, None, "every face is covered")
+    if coasting:
+        return Decision(False, None, "detector missed it; covering its predicted box")
+    if min(track.box[2] - track.box[0], track.box[3] - track.box[1]) < MIN_FACE_PX:
+        return Decision(False, None, "too small to identify")
+    person = verified_person(track.looks, at)
+    if person is None:
+        return Decision(False, None, "not verified as an allowed person")
+    return Decision(True, person, "verified allowed person")
+
+
+def verified_person(looks: list[Look], at: float) -> str | None:
+    """The person the newest looks agree on, if enough of them, fresh enough, do."""
+    if not looks or looks[-1].person is None or at - looks[-1].at > FRESH_FOR:
+        return None
+    person = looks[-1].person
+    agreeing, last_counted = 0, None
+    for look in reversed(looks):
+        if look.person != person:
+            break
+        if last_counted is None or last_counted - look.at >= LOOK_SPACING:
+            agreeing += 1
+            last_counted = look.at
+    return person if agreeing >= LOOKS_TO_SHOW else None
+
+
+def needs_look(track: Track, at: float, reverify_every: float = 1.0) -> bool:
+    """When the recogniser should look at this track again (identities are not per frame)."""
+    if min(track.box[2] - track.box[0], track.box[3] - track.box[1]) < MIN_FACE_PX:
+        return False
+    if not track.looks:
+        return True
+    last = track.looks[-1]
+    building = last.person is not None and verified_person(track.looks, at) is None
+    return at - last.at >= (LOOK_SPACING if building else reverify_every)

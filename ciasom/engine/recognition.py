@@ -1,0 +1,51 @@
+"""Recognising a track: embed its face and compare with the broadcast's allowed people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embedder import FaceEmbedder
+from .gallery import Gallery
+from .geometry import Box, clip, enlarge
+from .tracker import Look, Track
+
+KEEP_LOOKS = 8
+
+
+@dataclass(frozen=True)
+class FaceCrop:
+    """What a look needs, cut out of the frame so the frame itself can be released."""
+
+    track_id: int
+    epoch: int
+    at: float
+    image: np.ndarray
+    box: Box  # the face inside `image`
+
+
+def crop_for_look(frame: np.ndarray, track: Track, at: float) -> FaceCrop:
+    height, width = frame.shape[:2]
+    x1, y1, x2, y2 = clip(enlarge(track.box, 1.6), width, height)
+    b = track.box
+    return FaceCrop(track.id, track.epoch, at, frame[y1:y2, x1:x2].copy(),
+                    (b[0] - x1, b[1] - y1, b[2] - x1, b[3] - y1))
+
+
+def look(embedder: FaceEmbedder, gallery: Gallery, crop: FaceCrop) -> Look:
+    """A failed embedding is a look that matched nobody: the face stays covered."""
+    try:
+        match = gallery.match(embedder.embed(crop.image, crop.box))
+    except Exception:  # noqa: BLE001 — fail closed, whatever dlib raised
+        return Look(crop.at, None, None)
+    return Look(crop.at, match.person, match.distance)
+
+
+def record(track: Track, crop: FaceCrop, result: Look) -> bool:
+    """Add a look unless the track's identity was forgotten since the crop was taken."""
+    if track.id != crop.track_id or track.epoch != crop.epoch:
+        return False
+    track.looks.append(result)
+    del track.looks[:-KEEP_LOOKS]
+    return True

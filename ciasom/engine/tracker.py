@@ -1,0 +1,132 @@
+"""Following faces from frame to frame, so identities are not recomputed every frame.
+
+Association is by IoU (Hungarian), then by centre distance for faces that moved further
+than their size between two analysed frames. Each track has a constant-velocity motion
+model, used for two things: predicting where a face is *now* when the last detection is a
+few frames old (the live path), and coasting — when the detector misses a face, its
+predicted box stays covered for `coast_seconds`, growing as the prediction gets less sure.
+
+A track records when its identity may have changed (its box jumped, or it touched another
+track): the recogniser's looks are then forgotten, so a visible decision is never handed
+from one face to another.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .geometry import Box, center, enlarge, intersection, iou_matrix, size
+
+MIN_IOU = 0.1
+MAX_CENTRE_JUMP = 0.8  # of the face size: a match further than this is not the same face
+JUMP_FORGETS_IDENTITY = 0.5  # of the face size, beyond what the motion model predicted
+MAX_EXTRAPOLATION = 0.5  # seconds of velocity a prediction may use
+VELOCITY_SMOOTHING = 0.5
+
+
+@dataclass
+class Look:
+    """One recognition of a track: who it looked like, how far, when."""
+
+    at: float
+    person: str | None
+    distance: float | None
+
+
+@dataclass
+class Track:
+    id: int
+    box: Box  # where the face was last detected
+    seen_at: float
+    born_at: float
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(4))  # x1,y1,x2,y2 per s
+    hits: int = 1
+    looks: list[Look] = field(default_factory=list)
+    epoch: int = 0  # bumped whenever the identity is forgotten; late looks of an old epoch drop
+
+    def predict(self, at: float, coast_seconds: float) -> Box:
+        """Expected box at time `at`; grows while coasting so a guess still covers the face."""
+        dt = max(0.0, at - self.seen_at)
+        moved = np.asarray(self.box) + self.velocity * min(dt, MAX_EXTRAPOLATION)
+        box: Box = (float(moved[0]), float(moved[1]), float(moved[2]), float(moved[3]))
+        return enlarge(box, 1 + 0.5 * min(dt / coast_seconds, 1.0)) if dt > 0.1 else box
+
+    def forget_identity(self) -> None:
+        self.looks.clear()
+        self.epoch += 1
+
+
+class Tracker:
+    def __init__(self, coast_seconds: float = 1.5) -> None:
+        self.coast_seconds = coast_seconds
+        self.tracks: list[Track] = []
+        self._ids = itertools.count(1)
+
+    def update(self, boxes: list[Box], at: float) -> list[Track]:
+        """Match this frame's detections; returns the tracks seen in this frame."""
+        predicted = [t.predict(at, self.coast_seconds) for t in self.tracks]
+        pairs = _associate(predicted, boxes)
+        seen = []
+        for ti, di in pairs:
+            track = self.tracks[ti]
+            self._follow(track, boxes[di], predicted[ti], at)
+            seen.append(track)
+        matched = {di for _, di in pairs}
+        for di, box in enumerate(boxes):
+            if di not in matched:
+                track = Track(next(self._ids), box, seen_at=at, born_at=at)
+                self.tracks.append(track)
+                seen.append(track)
+        self.tracks = [t for t in self.tracks if at - t.seen_at <= self.coast_seconds]
+        _forget_touching(self.tracks)
+        return seen
+
+    def coasting(self, at: float) -> list[Track]:
+        return [t for t in self.tracks if t.seen_at < at]
+
+    def _follow(self, track: Track, box: Box, predicted: Box, at: float) -> None:
+        dt = at - track.seen_at
+        if dt > 0:
+            step = (np.asarray(box) - np.asarray(track.box)) / dt
+            track.velocity = VELOCITY_SMOOTHING * step + (1 - VELOCITY_SMOOTHING) * track.velocity
+        (px, py), (bx, by) = center(predicted), center(box)
+        if np.hypot(px - bx, py - by) > JUMP_FORGETS_IDENTITY * max(size(box)):
+            track.forget_identity()
+        track.box = box
+        track.seen_at = at
+        track.hits += 1
+
+
+def _associate(predicted: list[Box], boxes: list[Box]) -> list[tuple[int, int]]:
+    if not predicted or not boxes:
+        return []
+    ious = iou_matrix(predicted, boxes)
+    rows, cols = linear_sum_assignment(-ious)
+    pairs = [(r, c) for r, c in zip(rows, cols, strict=True) if ious[r, c] >= MIN_IOU]
+    # Faces that moved more than their overlap allows: nearest centre, within reach.
+    free_t = [i for i in range(len(predicted)) if i not in {p[0] for p in pairs}]
+    free_d = [j for j in range(len(boxes)) if j not in {p[1] for p in pairs}]
+    if free_t and free_d:
+        cost = np.array([[_centre_distance(predicted[i], boxes[j]) for j in free_d]
+                         for i in free_t])
+        rows, cols = linear_sum_assignment(cost)
+        pairs += [(free_t[r], free_d[c]) for r, c in zip(rows, cols, strict=True)
+                  if cost[r, c] <= MAX_CENTRE_JUMP]
+    return pairs
+
+
+def _centre_distance(a: Box, b: Box) -> float:
+    (ax, ay), (bx, by) = center(a), center(b)
+    return float(np.hypot(ax - bx, ay - by) / max(*size(a), *size(b), 1.0))
+
+
+def _forget_touching(tracks: list[Track]) -> None:
+    """Faces that overlap may be swapped by the next association: trust neither identity."""
+    for a, b in itertools.combinations(tracks, 2):
+        if intersection(enlarge(a.box, 1.1), enlarge(b.box, 1.1)) > 0:
+            a.forget_identity()
+            b.forget_identity()
