@@ -1,0 +1,48 @@
+"""Checks on a remote SDP offer before any peer connection is built for it.
+
+WHIP/WHEP clients send arbitrary bytes; aiortc's parser is lenient (garbage parses as a
+session with no media), so an offer is accepted only when it has what we will negotiate.
+"""
+
+from __future__ import annotations
+
+from aiortc.sdp import SessionDescription
+
+MAX_OFFER_BYTES = 64 * 1024  # browser offers are 3–10 kB; OBS's are smaller
+VIDEO_MIME_TYPES = ("video/VP8", "video/H264")
+
+
+class OfferError(ValueError):
+    """The offer cannot be answered; the message says why, for the HTTP 400 body."""
+
+
+def check_offer(sdp: str, *, publish: bool) -> SessionDescription:
+    """Parse ``sdp`` and require a usable video section.
+
+    ``publish`` offers must send video (WHIP); watch offers must receive it (WHEP).
+    """
+    if not sdp.strip():
+        raise OfferError("empty SDP offer")
+    if len(sdp.encode()) > MAX_OFFER_BYTES:
+        raise OfferError(f"SDP offer larger than {MAX_OFFER_BYTES} bytes")
+    if not sdp.lstrip().startswith("v=0"):
+        raise OfferError("not an SDP offer (must start with v=0)")
+    try:
+        description = SessionDescription.parse(sdp)
+    except Exception as error:  # the parser raises anything from ValueError to KeyError
+        raise OfferError(f"malformed SDP: {error}") from error
+    wanted = ("sendonly", "sendrecv") if publish else ("recvonly", "sendrecv")
+    videos = [m for m in description.media if m.kind == "video"]
+    if not videos:
+        raise OfferError("the offer has no video")
+    if not any(m.direction in wanted for m in videos):
+        raise OfferError(f"the offer's video must be {' or '.join(wanted)}")
+    codecs = {c.mimeType for m in videos for c in m.rtp.codecs}
+    if not codecs.intersection(VIDEO_MIME_TYPES):
+        raise OfferError(f"no supported video codec (need one of {', '.join(VIDEO_MIME_TYPES)})")
+    for media in description.media:
+        if not (media.ice and media.ice.usernameFragment and media.ice.password):
+            raise OfferError(f"{media.kind} section lacks ICE credentials")
+        if not (media.dtls and media.dtls.fingerprints):
+            raise OfferError(f"{media.kind} section lacks a DTLS fingerprint")
+    return description

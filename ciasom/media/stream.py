@@ -1,0 +1,492 @@
+"""One live broadcast: the publisher's peer connection, the covering pipeline, the viewers.
+
+Video path, per frame, always the newest one (:class:`~ciasom.media.latest.LatestFrame`):
+
+1. decode (aiortc's receiver) → BGR, in the stream's *pipeline* thread;
+2. ``processor.submit`` + ``processor.render`` in the *render* thread, awaited for at most
+   ``render_budget`` seconds. If it raises, overruns, returns something that is not a frame,
+   or is still busy with an earlier frame, the frame goes out **whole-frame pixelated**
+   (:func:`~ciasom.media.cover.cover`) — raw video never leaves (DESIGN §1);
+3. BGR → yuv420p and one encode per negotiated codec, in the pipeline thread;
+4. the packets are fanned out to every viewer's :class:`~ciasom.media.packettrack.PacketTrack`.
+
+Audio is decoded by aiortc, re-encoded once to Opus on the stream's clock and fanned out the
+same way. Both media are stamped from one wall clock anchored at their first arrival, so
+viewers' players keep them in sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.sdp import SessionDescription
+
+from .cover import cover
+from .encoder import AUDIO_CLOCK, VIDEO_CLOCK, AudioEncoder, VideoEncoder
+from .latest import LatestFrame
+from .packettrack import PacketTrack
+from .processor import FrameProcessor
+from .sdp import VIDEO_MIME_TYPES, OfferError, check_offer
+
+logger = logging.getLogger(__name__)
+
+RENDER_BUDGET = 0.1  # seconds the frame loop waits for the engine before covering the frame
+THUMBNAIL_INTERVAL = 4.0
+THUMBNAIL_WIDTH = 480
+RATE_WINDOW = 2.0  # seconds over which fps are measured
+
+
+class ViewerLimitReached(Exception):
+    """The broadcast already has ``max_viewers`` viewers."""
+
+
+class StreamEnded(Exception):
+    """The broadcast is over (or over before it began)."""
+
+
+@dataclass
+class Viewer:
+    id: str
+    pc: RTCPeerConnection
+    answer: str
+    mime_type: str
+    video: PacketTrack
+    audio: PacketTrack | None
+    connected: bool = False
+
+
+@dataclass
+class _Meter:
+    """Rates and stage timings for the live health panel."""
+
+    events: dict[str, deque[float]] = field(default_factory=dict)
+    timings: dict[str, deque[float]] = field(default_factory=dict)
+
+    def tick(self, name: str) -> None:
+        now = time.monotonic()
+        times = self.events.setdefault(name, deque())
+        times.append(now)
+        while times and times[0] < now - RATE_WINDOW:
+            times.popleft()
+
+    def rate(self, name: str) -> float:
+        now = time.monotonic()
+        times = [t for t in self.events.get(name, ()) if t >= now - RATE_WINDOW]
+        return round(len(times) / RATE_WINDOW, 1)
+
+    def time(self, name: str, seconds: float) -> None:
+        self.timings.setdefault(name, deque(maxlen=90)).append(seconds * 1000)
+
+    def median_ms(self, name: str) -> float | None:
+        values = self.timings.get(name)
+        return round(statistics.median(values), 2) if values else None
+
+
+class LiveStream:
+    """A broadcast from :meth:`publish` until :meth:`close`; see the module docstring.
+
+    Callbacks run on the event loop: ``on_ended`` once when the broadcast ends (publisher
+    gone, DELETE, or shutdown), ``on_viewers`` when the viewer count changes,
+    ``on_thumbnail`` with a JPEG of a *processed* frame every ``THUMBNAIL_INTERVAL`` s.
+    """
+
+    def __init__(
+        self,
+        key: str,
+        processor: FrameProcessor,
+        configuration: RTCConfiguration,
+        *,
+        max_viewers: int = 50,
+        render_budget: float = RENDER_BUDGET,
+        on_ended: Callable[[LiveStream], object] | None = None,
+        on_viewers: Callable[[LiveStream], object] | None = None,
+        on_thumbnail: Callable[[LiveStream, bytes], object] | None = None,
+    ) -> None:
+        self.key = key
+        self.session_id = secrets.token_urlsafe(16)
+        self.processor = processor
+        self.max_viewers = max_viewers
+        self.render_budget = render_budget
+        self.viewers: dict[str, Viewer] = {}
+        self.ended = asyncio.Event()
+        self.covered = 0  # frames that went out whole-frame pixelated (fail-closed)
+        self.errors = 0  # engine exceptions
+        self.started = time.time()
+        self._configuration = configuration
+        self._on_ended = on_ended
+        self._on_viewers = on_viewers
+        self._on_thumbnail = on_thumbnail
+        self._pc: RTCPeerConnection | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing: asyncio.Task[None] | None = None
+        self._latest: LatestFrame | None = None
+        self._pipeline = ThreadPoolExecutor(1, thread_name_prefix=f"pipeline-{key}")
+        self._render_thread = ThreadPoolExecutor(1, thread_name_prefix=f"render-{key}")
+        self._render_future: asyncio.Future[np.ndarray] | None = None
+        self._encoders: dict[str, VideoEncoder] = {}
+        self._keyframe_requests: set[str] = set()
+        self._audio_encoder: AudioEncoder | None = None
+        self._clock_origin = time.monotonic()
+        self._video_anchor: tuple[int, int] | None = None  # (publisher pts, stream pts)
+        self._audio_anchor: tuple[int, int] | None = None
+        self._last_thumbnail = 0.0
+        self._size: tuple[int, int] | None = None
+        self._meter = _Meter()
+
+    # -- publishing ---------------------------------------------------------------------
+
+    async def publish(self, offer_sdp: str) -> str:
+        """Answer the publisher's WHIP offer; media starts flowing once ICE connects."""
+        check_offer(offer_sdp, publish=True)
+        pc = RTCPeerConnection(self._configuration)
+        self._pc = pc
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "video" and self._latest is None:
+                self._spawn(self._run_video(track), "video")
+            elif track.kind == "audio" and self._audio_encoder is None:
+                self._audio_encoder = AudioEncoder()
+                self._spawn(self._run_audio(track), "audio")
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            if pc.connectionState in ("failed", "closed"):
+                self.end()
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception as error:
+            await self.close()
+            raise OfferError(f"cannot answer the offer: {error}") from error
+        return pc.localDescription.sdp
+
+    # -- watching -----------------------------------------------------------------------
+
+    async def watch(self, offer_sdp: str) -> Viewer:
+        """Answer a viewer's WHEP offer with our shared encoders' output."""
+        if self.ended.is_set():
+            raise StreamEnded
+        if len(self.viewers) >= self.max_viewers:
+            raise ViewerLimitReached
+        check_offer(offer_sdp, publish=False)
+        pc = RTCPeerConnection(self._configuration)
+        viewer_id = secrets.token_urlsafe(12)
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            holder: dict[str, str] = {}
+            video = PacketTrack("video", lambda: self._request_keyframe(holder["mime"]))
+            audio = None
+            for transceiver in pc.getTransceivers():
+                if transceiver.kind == "video" and transceiver.sender.track is None:
+                    transceiver.setCodecPreferences(_video_codec_preferences())
+            sender = pc.addTrack(video)
+            if any(t.kind == "audio" for t in pc.getTransceivers()):
+                audio = PacketTrack("audio", lambda: None)
+                pc.addTrack(audio)
+            await pc.setLocalDescription(await pc.createAnswer())
+            mime = _negotiated_video(pc.localDescription.sdp)
+        except Exception as error:
+            await pc.close()
+            if isinstance(error, OfferError):
+                raise
+            raise OfferError(f"cannot answer the offer: {error}") from error
+        holder["mime"] = mime
+        # PLI/FIR from this viewer must reach the shared encoder, not the sender's own
+        # (unused) one: RTCRtpSender handles them by calling its _send_keyframe().
+        sender._send_keyframe = lambda: self._request_keyframe(mime)  # type: ignore[method-assign]
+        viewer = Viewer(viewer_id, pc, pc.localDescription.sdp, mime, video, audio)
+        self.viewers[viewer_id] = viewer
+        if mime not in self._encoders:
+            self._encoders[mime] = VideoEncoder(mime)
+
+        @pc.on("connectionstatechange")
+        def on_state() -> None:
+            if pc.connectionState == "connected" and not viewer.connected:
+                viewer.connected = True
+                self._request_keyframe(mime)
+                self._notify(self._on_viewers)
+            elif pc.connectionState in ("failed", "closed"):
+                self._spawn(self.leave(viewer_id), "leave")
+
+        return viewer
+
+    async def leave(self, viewer_id: str) -> None:
+        """Drop a viewer and release its peer connection (WHEP DELETE or disconnect)."""
+        viewer = self.viewers.pop(viewer_id, None)
+        if viewer is None:
+            return
+        viewer.video.stop()
+        if viewer.audio:
+            viewer.audio.stop()
+        await viewer.pc.close()
+        if not any(v.mime_type == viewer.mime_type for v in self.viewers.values()):
+            self._encoders.pop(viewer.mime_type, None)
+        if viewer.connected:
+            self._notify(self._on_viewers)
+
+    @property
+    def viewer_count(self) -> int:
+        """Viewers whose media is flowing (connecting ones are not counted yet)."""
+        return sum(1 for v in self.viewers.values() if v.connected)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def end(self) -> None:
+        """End the broadcast without waiting (safe from callbacks)."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self.close())
+
+    async def close(self) -> None:
+        """End the broadcast: every peer, task and thread of it is released."""
+        if self.ended.is_set():
+            if self._closing is not None and self._closing is not asyncio.current_task():
+                await asyncio.shield(self._closing)
+            return
+        self.ended.set()
+        if self._closing is None:
+            self._closing = asyncio.current_task()  # type: ignore[assignment]
+        for viewer_id in list(self.viewers):
+            await self.leave(viewer_id)
+        if self._latest is not None:
+            await self._latest.stop()
+        # Media loops are cancelled; "leave" tasks are awaited, never cancelled: a cancelled
+        # waiter inside RTCPeerConnection.close() breaks the close it waits for.
+        current = asyncio.current_task()
+        tasks = [t for t in self._tasks if t is not current]
+        for task in tasks:
+            if task.get_name().startswith(("video-", "audio-")):
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._pc is not None:
+            await self._pc.close()
+        self._pipeline.shutdown(wait=False, cancel_futures=True)
+        self._render_thread.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(self.processor.close)
+        self._notify(self._on_ended)
+
+    def status(self) -> dict[str, Any]:
+        """Live health for the host page: rates, stage timings, engine stats."""
+        try:
+            engine = self.processor.stats()
+        except Exception:
+            engine = {"error": True}
+        return {
+            "live": not self.ended.is_set(),
+            "viewers": self.viewer_count,
+            "width": self._size[0] if self._size else None,
+            "height": self._size[1] if self._size else None,
+            "fps_in": self._meter.rate("in"),
+            "fps_out": self._meter.rate("out"),
+            "frames_received": self._latest.received if self._latest else 0,
+            "frames_dropped": self._latest.dropped if self._latest else 0,
+            "frames_covered": self.covered,
+            "engine_errors": self.errors,
+            "ms": {
+                stage: self._meter.median_ms(stage)
+                for stage in ("convert", "render", "encode", "total")
+            },
+            "codecs": sorted(self._encoders),
+            "engine": engine,
+        }
+
+    # -- the pipeline -------------------------------------------------------------------
+
+    async def _run_video(self, track: MediaStreamTrack) -> None:
+        self._latest = LatestFrame(track)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                frame = await self._latest.get()
+                started = time.perf_counter()
+                self._meter.tick("in")
+                pts = self._video_pts(frame)
+                timestamp = float(frame.time) if frame.time is not None else time.monotonic()
+                bgr = await loop.run_in_executor(self._pipeline, self._to_bgr, frame)
+                processed = await self._render(bgr, timestamp)
+                requests, self._keyframe_requests = self._keyframe_requests, set()
+                encoders = list(self._encoders.values())
+                packets, thumbnail = await loop.run_in_executor(
+                    self._pipeline, self._encode, bgr, processed, pts, encoders, requests
+                )
+                for mime, encoded in packets.items():
+                    for viewer in self.viewers.values():
+                        if viewer.connected and viewer.mime_type == mime:
+                            for packet in encoded:
+                                viewer.video.put(packet)
+                self._meter.tick("out")
+                self._meter.time("total", time.perf_counter() - started)
+                if thumbnail is not None and self._on_thumbnail is not None:
+                    self._notify(self._on_thumbnail, thumbnail)
+        except (MediaStreamError, RuntimeError):
+            # RuntimeError: the executors were shut down by close() mid-frame.
+            pass
+        finally:
+            self.end()
+
+    async def _render(self, bgr: np.ndarray, timestamp: float) -> np.ndarray | None:
+        """The engine's frame, or None when the frame must be covered whole."""
+        if self._render_future is not None and not self._render_future.done():
+            self.covered += 1  # the engine is still stuck on an earlier frame
+            return None
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._render_thread, self._process, bgr, timestamp)
+        self._render_future = future
+        try:
+            processed = await asyncio.wait_for(asyncio.shield(future), self.render_budget)
+        except TimeoutError:
+            future.add_done_callback(_consume_exception)
+            self.covered += 1
+            return None
+        except Exception:
+            logger.exception("engine failed on a frame of %s; covering it", self.key)
+            self.errors += 1
+            self.covered += 1
+            return None
+        if (
+            not isinstance(processed, np.ndarray)
+            or processed.shape != bgr.shape
+            or processed.dtype != np.uint8
+        ):
+            self.errors += 1
+            self.covered += 1
+            return None
+        return processed
+
+    def _process(self, bgr: np.ndarray, timestamp: float) -> np.ndarray:
+        started = time.perf_counter()
+        self.processor.submit(bgr, timestamp)
+        processed = self.processor.render(bgr, timestamp)
+        self._meter.time("render", time.perf_counter() - started)
+        return processed
+
+    def _to_bgr(self, frame: av.VideoFrame) -> np.ndarray:
+        started = time.perf_counter()
+        bgr = frame.to_ndarray(format="bgr24")
+        self._size = (frame.width, frame.height)
+        self._meter.time("convert", time.perf_counter() - started)
+        return bgr
+
+    def _encode(
+        self,
+        bgr: np.ndarray,
+        processed: np.ndarray | None,
+        pts: int,
+        encoders: list[VideoEncoder],
+        keyframe_requests: set[str],
+    ) -> tuple[dict[str, list[av.Packet]], bytes | None]:
+        started = time.perf_counter()
+        out = processed if processed is not None else cover(bgr)
+        height, width = out.shape[:2]
+        packets: dict[str, list[av.Packet]] = {}
+        if encoders:
+            even = out[: height - height % 2, : width - width % 2]
+            yuv = cv2.cvtColor(even, cv2.COLOR_BGR2YUV_I420)
+            for encoder in encoders:
+                # A fresh frame per encoder: one frame object shared by encoders crashed
+                # the process (pitfall 4).
+                frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+                frame.pts = pts
+                frame.time_base = VIDEO_CLOCK
+                packets[encoder.mime_type] = encoder.encode(
+                    frame, keyframe=encoder.mime_type in keyframe_requests
+                )
+        thumbnail = None
+        now = time.monotonic()
+        if now - self._last_thumbnail >= THUMBNAIL_INTERVAL:
+            self._last_thumbnail = now
+            scale = THUMBNAIL_WIDTH / width
+            size = (THUMBNAIL_WIDTH, round(height * scale))
+            small = cv2.resize(out, size, interpolation=cv2.INTER_AREA)
+            ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])
+            thumbnail = jpeg.tobytes() if ok else None
+        self._meter.time("encode", time.perf_counter() - started)
+        return packets, thumbnail
+
+    async def _run_audio(self, track: MediaStreamTrack) -> None:
+        assert self._audio_encoder is not None
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                pts = self._audio_pts(frame)
+                listeners = [
+                    v.audio for v in self.viewers.values() if v.connected and v.audio
+                ]
+                if not listeners:
+                    continue
+                for packet in self._audio_encoder.encode(frame, pts):
+                    for audio in listeners:
+                        audio.put(packet)
+
+    def _video_pts(self, frame: av.VideoFrame) -> int:
+        return self._stamp(frame, "_video_anchor", VIDEO_CLOCK.denominator)
+
+    def _audio_pts(self, frame: av.AudioFrame) -> int:
+        return self._stamp(frame, "_audio_anchor", AUDIO_CLOCK.denominator)
+
+    def _stamp(self, frame: av.Frame, anchor_name: str, rate: int) -> int:
+        """Map the publisher's pts onto the stream clock, anchored at first arrival."""
+        now = round((time.monotonic() - self._clock_origin) * rate)
+        if frame.pts is None or frame.time_base is None:
+            return now
+        source = round(frame.pts * frame.time_base * rate)
+        anchor = getattr(self, anchor_name)
+        if anchor is None:
+            anchor = (source, now)
+            setattr(self, anchor_name, anchor)
+        return anchor[1] + source - anchor[0]
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _request_keyframe(self, mime: str) -> None:
+        self._keyframe_requests.add(mime)
+
+    def _spawn(self, coroutine: Any, name: str) -> None:
+        task = asyncio.create_task(coroutine, name=f"{name}-{self.key}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _notify(self, callback: Callable[..., object] | None, *args: Any) -> None:
+        if callback is None:
+            return
+        try:
+            callback(self, *args)
+        except Exception:
+            logger.exception("stream %s: callback %r failed", self.key, callback)
+
+
+def _video_codec_preferences() -> list[Any]:
+    codecs = RTCRtpSender.getCapabilities("video").codecs
+    order = {mime: i for i, mime in enumerate(VIDEO_MIME_TYPES)}
+    wanted = [c for c in codecs if c.mimeType in order or c.mimeType == "video/rtx"]
+    return sorted(wanted, key=lambda c: order.get(c.mimeType, len(order)))
+
+
+def _negotiated_video(answer_sdp: str) -> str:
+    for media in SessionDescription.parse(answer_sdp).media:
+        if media.kind == "video" and media.direction in ("sendonly", "sendrecv"):
+            for codec in media.rtp.codecs:
+                if codec.mimeType in VIDEO_MIME_TYPES:
+                    return codec.mimeType
+    raise OfferError("no video codec in common (need VP8 or H264)")
+
+
+def _consume_exception(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("engine failed after its frame was already covered")

@@ -1,0 +1,10 @@
+"""Every media test runs over loopback only (DESIGN §5, pitfall 2)."""
+
+import pytest
+
+from ciasom.media.ice import offer_host_candidates
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> None:
+    offer_host_candidates(["127.0.0.1"])
