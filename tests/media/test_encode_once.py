@@ -1,0 +1,65 @@
+"""Encode once, fan out: N viewers cost one encode per frame, not N (DESIGN §5)."""
+
+from ciasom.media import stream as stream_module
+from ciasom.media.encoder import VideoEncoder
+from ciasom.media.stream import LiveStream
+
+from .clients import (
+    LOOPBACK,
+    Passthrough,
+    PatternTrack,
+    checkerboard,
+    connect_publisher,
+    connect_watcher,
+)
+
+
+class CountingEncoder(VideoEncoder):
+    created = 0
+    encoded = 0
+
+    def __init__(self, mime_type):
+        super().__init__(mime_type)
+        CountingEncoder.created += 1
+
+    def encode(self, frame, keyframe=False):
+        CountingEncoder.encoded += 1
+        return super().encode(frame, keyframe)
+
+
+async def test_one_encoder_feeds_every_viewer(monkeypatch):
+    monkeypatch.setattr(stream_module, "VideoEncoder", CountingEncoder)
+    stream = LiveStream("b", Passthrough(), LOOPBACK)
+    publisher = await connect_publisher(stream, PatternTrack(checkerboard(320, 240)))
+    watchers = [(await connect_watcher(stream))[0] for _ in range(5)]
+    try:
+        for watcher in watchers:
+            await watcher.frames_after(5)
+        before_frames, before_encodes = stream.status()["frames_received"], CountingEncoder.encoded
+        await watchers[0].frames_after(30)
+        frames = stream.status()["frames_received"] - before_frames
+        encodes = CountingEncoder.encoded - before_encodes
+        assert stream.viewer_count == 5
+        assert CountingEncoder.created == 1
+        assert encodes <= frames + 1  # one encode per frame for all five viewers
+        assert all(len(w.frames) >= 5 for w in watchers)
+    finally:
+        for watcher in watchers:
+            await watcher.close()
+        await publisher.close()
+        await stream.close()
+
+
+async def test_a_joining_viewer_gets_a_keyframe_at_once():
+    stream = LiveStream("b", Passthrough(), LOOPBACK)
+    publisher = await connect_publisher(stream, PatternTrack(checkerboard(320, 240)))
+    first, _ = await connect_watcher(stream)
+    try:
+        await first.frames_after(60)  # well past the first keyframe
+        late, _ = await connect_watcher(stream)
+        await late.frames_after(3, timeout=5)  # decodable: it started from a keyframe
+        await late.close()
+    finally:
+        await first.close()
+        await publisher.close()
+        await stream.close()
