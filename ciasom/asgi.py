@@ -1,0 +1,35 @@
+"""ASGI entry point: `uvicorn ciasom.asgi:application` (one process holds the media path).
+
+Importing this module is "the server starts": the background task runner begins
+consuming, and enrolment left pending by a previous run is queued again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ciasom.settings")
+
+application = get_asgi_application()
+
+
+def _start_background_work() -> None:
+    from django.db import DatabaseError
+
+    from ciasom import tasks
+    from ciasom.faces.enrol import requeue_pending
+
+    tasks.start()
+    try:
+        queued = requeue_pending()
+    except DatabaseError:  # not migrated yet: nothing can be pending
+        logging.getLogger(__name__).warning("database not ready; nothing re-queued")
+        return
+    if queued:
+        logging.getLogger(__name__).info("re-queued %d pending photos", queued)
+
+
+_start_background_work()

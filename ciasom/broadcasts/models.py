@@ -1,0 +1,181 @@
+"""A broadcast: what the host chose (title, category, who stays visible, mosaic style) and
+its live state, which the live media path updates."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ciasom.broadcasts import signals
+from ciasom.faces.models import Person
+
+
+class AlreadyLive(Exception):
+    """The host already has a live broadcast (WHIP answers 409)."""
+
+
+class Broadcast(models.Model):
+    class Category(models.TextChoices):
+        OUTDOOR = "outdoor", _("Outdoor")
+        TALK = "talk", _("Talk")
+        GAME = "game", _("Game")
+        OTHER = "other", _("Other")
+
+    class Mode(models.TextChoices):
+        EXCEPT = "except", _("Mosaic everyone except the chosen people")
+        ALL = "all", _("Mosaic every face")
+        OFF = "off", _("Off: no mosaic (you are responsible for bystanders)")
+
+    class Style(models.TextChoices):
+        PIXELATE = "pixelate", _("Pixelate")
+        BLUR = "blur", _("Blur")
+        BOX = "box", _("Solid box")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="broadcasts"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    category = models.CharField(
+        _("category"), max_length=10, choices=Category.choices, default=Category.OTHER
+    )
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.EXCEPT)
+    visible_people = models.ManyToManyField(
+        Person, blank=True, related_name="broadcasts", verbose_name=_("visible people")
+    )
+    style = models.CharField(
+        _("mosaic style"), max_length=10, choices=Style.choices, default=Style.PIXELATE
+    )
+    # 1 (lightest, still unrecognisable) .. 5 (strongest); see ciasom.engine.mosaic.
+    strength = models.PositiveSmallIntegerField(_("mosaic strength"), default=3)
+
+    is_live = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    viewers = models.PositiveIntegerField(default=0)
+    thumbnail_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(is_live=True), name="one_live_broadcast_per_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(strength__gte=1) & Q(strength__lte=5), name="strength_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    # -- URLs the pages and the API hand out -------------------------------------------
+    @property
+    def whip_url(self) -> str:
+        return f"/whip/{self.pk}"
+
+    @property
+    def whep_url(self) -> str:
+        return f"/whep/{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("watch", args=[self.pk])
+
+    @property
+    def host_name(self) -> str:
+        profile = getattr(self.owner, "profile", None)
+        return profile.display_name if profile else self.owner.get_username()
+
+    # -- thumbnail: written by the live path from the *processed* stream -----------------
+    def thumbnail_file(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / "thumbnails" / f"{self.pk}.jpg"
+
+    @property
+    def thumbnail_url(self) -> str:
+        if self.thumbnail_updated_at is None:
+            return static("ciasom/placeholder.svg")
+        version = int(self.thumbnail_updated_at.timestamp())
+        return f"{settings.MEDIA_URL}thumbnails/{self.pk}.jpg?v={version}"
+
+    def store_thumbnail(self, jpeg: bytes) -> None:
+        """Replace the thumbnail atomically (viewers never load half a file).
+
+        For the live path, from a sync context, every few seconds while live. Only ever
+        pass JPEGs of the processed (mosaicked) frames.
+        """
+        path = self.thumbnail_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(jpeg)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        self.thumbnail_updated_at = timezone.now()
+        Broadcast.objects.filter(pk=self.pk).update(thumbnail_updated_at=self.thumbnail_updated_at)
+
+    # -- live state -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Mark live; AlreadyLive if another broadcast of the same host is live."""
+        try:
+            with transaction.atomic():
+                updated = Broadcast.objects.filter(pk=self.pk, is_live=False).update(
+                    is_live=True, started_at=timezone.now(), ended_at=None, viewers=0
+                )
+        except IntegrityError as error:
+            raise AlreadyLive(str(error)) from error
+        if not updated:
+            raise AlreadyLive("this broadcast is already live")
+        self.refresh_from_db(fields=["is_live", "started_at", "ended_at", "viewers"])
+
+    def end(self) -> None:
+        """Mark ended and tell the live path to stop (idempotent)."""
+        updated = Broadcast.objects.filter(pk=self.pk, is_live=True).update(
+            is_live=False, ended_at=timezone.now(), viewers=0
+        )
+        self.refresh_from_db(fields=["is_live", "started_at", "ended_at", "viewers"])
+        if updated:
+            pk = self.pk  # the row may be deleted before the commit (account deletion)
+            transaction.on_commit(lambda: signals.ended.send(
+                sender=Broadcast, broadcast=self, broadcast_id=pk))
+
+    def set_viewers(self, count: int) -> None:
+        self.viewers = max(0, count)
+        Broadcast.objects.filter(pk=self.pk).update(viewers=self.viewers)
+
+    # -- what the engine needs --------------------------------------------------------------
+    def engine_settings(self):
+        from ciasom.engine.settings import EngineSettings
+
+        return EngineSettings(mode=self.mode, style=self.style, strength=self.strength)
+
+    def gallery_embeddings(self) -> dict:
+        """{person name: (n, 128) float32} of the visible people with accepted photos.
+
+        Empty unless the mode is `except`: in `all` nobody is spared, and in `off`
+        nothing is mosaicked anyway.
+        """
+        if self.mode != self.Mode.EXCEPT:
+            return {}
+        people = self.visible_people.filter(owner_id=self.owner_id)
+        result = {}
+        for person in people:
+            embeddings = person.embeddings()
+            if len(embeddings):
+                result[person.name] = embeddings
+        return result
+
+    def gallery(self):
+        """The engine Gallery of the people this broadcast leaves visible."""
+        from ciasom.engine.gallery import Gallery
+
+        return Gallery(self.gallery_embeddings())

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from ciasom.broadcasts import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("watch/<int:pk>", views.watch, name="watch"),
+    path("broadcasts/", views.mine, name="broadcasts"),
+    path("broadcasts/new/", views.create, name="broadcast_new"),
+    path("broadcasts/<int:pk>/", views.edit, name="broadcast"),
+    path("broadcasts/<int:pk>/end/", views.end, name="broadcast_end"),
+    path("broadcasts/<int:pk>/delete/", views.delete, name="broadcast_delete"),
+]

@@ -1,0 +1,90 @@
+"""Pages for enrolled people. Uploads from the page go through the JSON API (session
+auth + CSRF) so the browser can show progress; the plain form post is the no-JS path."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ciasom.broadcasts.signals import people_changed
+from ciasom.faces.forms import PersonForm
+from ciasom.faces.models import Person, Photo
+from ciasom.faces.uploads import UploadRefused, store_uploads
+
+
+def _own(request: HttpRequest, pk: int) -> Person:
+    return get_object_or_404(Person.objects.with_counts(), pk=pk, owner=request.user)
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        person = form.save(commit=False)
+        person.owner = request.user
+        person.save()
+        return redirect("person", pk=person.pk)
+    listed = Person.objects.filter(owner=request.user).with_counts()
+    return render(request, "faces/people.html", {"people": listed, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _own(request, pk)
+    if request.GET.get("fragment") == "photos":  # the upload script refreshes the grid
+        return render(request, "faces/_photos.html",
+                      {"person": found, "photos": found.photos.all()})
+    form = PersonForm(request.POST or None, instance=found, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        people_changed([found.pk])
+        messages.success(request, _("Saved."))
+        return redirect("person", pk=found.pk)
+    context = {
+        "person": found,
+        "photos": found.photos.all(),
+        "form": form,
+        "max_photos": settings.CIASOM_MAX_PHOTOS_PER_PERSON,
+        "max_mb": settings.CIASOM_MAX_PHOTO_BYTES // (1024 * 1024),
+    }
+    return render(request, "faces/person.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _own(request, pk)
+    try:
+        photos = store_uploads(found, request.FILES.getlist("photos"))
+    except UploadRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("person", pk=found.pk)
+    messages.success(request, _("%(n)d photos received; they are being processed.")
+                     % {"n": len(photos)})
+    return redirect("person", pk=found.pk)
+
+
+@login_required
+@require_POST
+def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    photo = get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user)
+    people_changed([photo.person_id])
+    photo.delete()
+    return redirect("person", pk=pk)
+
+
+@login_required
+@require_POST
+def delete_person(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _own(request, pk)
+    people_changed([found.pk])
+    found.delete()
+    messages.success(request, _("“%(name)s” and all their photos were deleted.")
+                     % {"name": found.name})
+    return redirect("people")

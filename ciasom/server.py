@@ -1,0 +1,45 @@
+"""`ciasom serve`: the embedded default — migrate, then one uvicorn process in-process.
+
+One process on purpose: WebRTC sessions, the engine and the per-broadcast state live in
+this process's memory. Scaling out is the production recipe in deploy/.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    if is_loopback(host):
+        # Offer the loopback address as the only host candidate: a browser on the same
+        # machine then connects without a packet leaving it (DESIGN.md §4).
+        os.environ.setdefault("CIASOM_ICE_HOSTS", "127.0.0.1" if host == "localhost" else host)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ciasom.settings")
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=1)
+
+    import uvicorn
+
+    uvicorn.run(
+        "ciasom.asgi:application",
+        host=host,
+        port=port,
+        workers=1,
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+    )

@@ -1,0 +1,233 @@
+"""Django settings, read from the environment with defaults that run on one machine.
+
+`make run` needs no configuration at all: SQLite and uploads live in a git-ignored
+`data/` folder, background work runs in threads of the server process. Production sets
+DATABASE_URL / REDIS_URL / SECRET_KEY / ALLOWED_HOSTS (see README and deploy/).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BASE_DIR.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DATA_DIR = Path(os.environ.get("CIASOM_DATA_DIR") or PROJECT_ROOT / "data").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in the data dir.
+
+    A fixed default key would let anyone forge sessions on an embedded install that never
+    set one; a key regenerated on each start would log everybody out on each restart.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "*")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Behind nginx (deploy/): trust X-Forwarded-Proto / X-Forwarded-For from the proxy only.
+TRUST_PROXY = env_bool("CIASOM_TRUST_PROXY")
+if TRUST_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("CIASOM_SECURE_COOKIES")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "ciasom.accounts",
+    "ciasom.faces",
+    "ciasom.broadcasts",
+]
+# The live media path (WHIP/WHEP) is its own app, added when present in the tree.
+if importlib.util.find_spec("ciasom.live") is not None:
+    INSTALLED_APPS.append("ciasom.live")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ciasom.urls"
+ASGI_APPLICATION = "ciasom.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ciasom.accounts.context.site",
+            ],
+            "builtins": [
+                "django.templatetags.i18n",
+                "django.templatetags.static",
+                "ciasom.templatetags.ciasom_tags",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ciasom.sqlite3'}",
+        conn_max_age=0,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the page requests read while the enrolment thread writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL") or None
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ciasom",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# Internationalisation: Korean first, English for everyone whose browser asks for it.
+LANGUAGE_CODE = os.environ.get("CIASOM_LANGUAGE", "ko")
+LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("CIASOM_TIME_ZONE", "Asia/Seoul")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing one
+WHITENOISE_USE_FINDERS = True  # serve from the package without collectstatic
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"  # public: avatars, broadcast thumbnails
+PRIVATE_ROOT = DATA_DIR / "private"  # owner-only: enrolment photos and face crops
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "ciasom.faces.storage.PrivateStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Uploads: phones send 2-8 MB photos; accept up to 20 MB each, 20 per request.
+CIASOM_MAX_PHOTO_BYTES = int(os.environ.get("CIASOM_MAX_PHOTO_BYTES", 20 * 1024 * 1024))
+CIASOM_MAX_PHOTOS_PER_PERSON = 20
+CIASOM_MAX_PHOTO_PIXELS = 40_000_000
+CIASOM_MAX_AVATAR_BYTES = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 50  # hard guard; 20 is checked with a clear message
+
+# Background work (face enrolment). Threads in the server process; with REDIS_URL the
+# queue lives in Redis so several server processes share it and nothing queued is lost.
+CIASOM_TASK_WORKERS = int(os.environ.get("CIASOM_TASK_WORKERS", 1))
+CIASOM_TASK_QUEUE = os.environ.get("CIASOM_TASK_QUEUE", "ciasom:tasks")
+
+# WebRTC: STUN/TURN servers handed to the pages and the media server.
+CIASOM_ICE_SERVERS = json.loads(os.environ.get("CIASOM_ICE_SERVERS") or "[]")
+CIASOM_ICE_HOSTS = env_list("CIASOM_ICE_HOSTS")
+
+# Login / sign-up abuse limits (counted in the cache: Redis when configured).
+CIASOM_LOGIN_FAILURES_PER_USER = int(os.environ.get("CIASOM_LOGIN_FAILURES_PER_USER", 10))
+CIASOM_LOGIN_FAILURES_PER_IP = int(os.environ.get("CIASOM_LOGIN_FAILURES_PER_IP", 50))
+CIASOM_LOGIN_WINDOW_SECONDS = 15 * 60
+CIASOM_SIGNUPS_PER_IP_PER_HOUR = int(os.environ.get("CIASOM_SIGNUPS_PER_IP_PER_HOUR", 20))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "ciasom.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Ciasom API",
+    "DESCRIPTION": (
+        "Live streaming without exposing bystanders. Token auth: "
+        "`Authorization: Token <token>` (get one from POST /api/token)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
