@@ -1,0 +1,159 @@
+"""Binds the process's media registry to broadcasts in the database.
+
+Everything media runs on the ASGI event loop; the platform's signals arrive from sync
+views in other threads, so they are handed to that loop. Database writes triggered by the
+media path (ended, viewer counts, thumbnails) run through ``sync_to_async``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from ciasom.broadcasts.models import Broadcast
+from ciasom.media.ice import offer_host_candidates, rtc_configuration
+from ciasom.media.processor import FrameProcessor
+from ciasom.media.registry import MediaRegistry
+from ciasom.media.stream import LiveStream
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_VIEWERS = 50
+
+
+def live_engine(broadcast: Broadcast) -> FrameProcessor:
+    """The privacy engine for one broadcast, from its settings and visible people (sync: DB)."""
+    from ciasom.engine.live import LiveEngine
+
+    return LiveEngine(broadcast.engine_settings(), broadcast.gallery(), threads=1)
+
+
+class LiveService:
+    """What the WHIP/WHEP views and the platform's signals talk to (one per process)."""
+
+    def __init__(
+        self,
+        registry: MediaRegistry,
+        make_engine: Callable[[Broadcast], FrameProcessor] = live_engine,
+    ) -> None:
+        self.registry = registry
+        self.make_engine = make_engine
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._counts: dict[int, asyncio.Task[Any]] = {}
+
+    @classmethod
+    def from_settings(cls) -> LiveService:
+        offer_host_candidates(settings.CIASOM_ICE_HOSTS)
+        configuration = rtc_configuration(settings.CIASOM_ICE_SERVERS)
+        cap = getattr(settings, "CIASOM_MAX_VIEWERS", DEFAULT_MAX_VIEWERS)
+        return cls(MediaRegistry(configuration, max_viewers=cap))
+
+    def stream(self, broadcast_id: int) -> LiveStream | None:
+        return self.registry.get(str(broadcast_id))
+
+    async def publish(self, broadcast: Broadcast, offer_sdp: str) -> tuple[LiveStream, str]:
+        """Start the media for a broadcast already marked live in the database."""
+        self._loop = asyncio.get_running_loop()
+        engine = await sync_to_async(self.make_engine)(broadcast)
+        pk = broadcast.pk
+        return await self.registry.publish(
+            str(pk),
+            offer_sdp,
+            engine,
+            on_ended=lambda stream: self._spawn(_mark_ended(pk)),
+            on_viewers=lambda stream: self._count_viewers(pk, stream),
+            on_thumbnail=lambda stream, jpeg: self._spawn(_store_thumbnail(broadcast, jpeg)),
+        )
+
+    # -- from the platform's signals (any thread) ---------------------------------------
+
+    def end(self, broadcast_id: int) -> None:
+        """The broadcast was ended elsewhere (host page, admin): tear the media down."""
+        self._on_loop(lambda: self._end_now(broadcast_id))
+
+    def apply_settings(self, broadcast: Broadcast) -> None:
+        """Mode, style or visible people changed: the engine takes them from the next frame."""
+        stream = self.stream(broadcast.pk)
+        if stream is None:
+            return
+        update = getattr(stream.processor, "update", None)
+        if update is not None:
+            update(settings=broadcast.engine_settings(), gallery=broadcast.gallery())
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _end_now(self, broadcast_id: int) -> None:
+        stream = self.stream(broadcast_id)
+        if stream is not None:
+            stream.end()
+
+    def _on_loop(self, callback: Callable[[], None]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            callback()
+        else:
+            loop.call_soon_threadsafe(callback)
+
+    def _count_viewers(self, pk: int, stream: LiveStream) -> None:
+        """Write the viewer count, coalescing bursts into one write per pending update."""
+        pending = self._counts.get(pk)
+        if pending is not None and not pending.done():
+            return
+
+        async def write() -> None:
+            await asyncio.sleep(0.2)
+            self._counts.pop(pk, None)
+            count = 0 if stream.ended.is_set() else stream.viewer_count
+            await sync_to_async(Broadcast.objects.filter(pk=pk, is_live=True).update)(
+                viewers=count
+            )
+
+        self._counts[pk] = self._spawn(write())
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        # A fresh context: the callbacks come from tasks started inside a request, whose
+        # thread-sensitive executor (sync_to_async) is gone once that request has answered.
+        task = asyncio.get_running_loop().create_task(coroutine, context=contextvars.Context())
+        self._tasks.add(task)
+        task.add_done_callback(_finished(self._tasks))
+        return task
+
+    async def drain(self) -> None:
+        """Wait for pending database writes (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _finished(tasks: set[asyncio.Task[Any]]) -> Callable[[asyncio.Task[Any]], None]:
+    def done(task: asyncio.Task[Any]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("live database update failed", exc_info=task.exception())
+
+    return done
+
+
+@sync_to_async
+def _mark_ended(pk: int) -> None:
+    broadcast = Broadcast.objects.filter(pk=pk).first()
+    if broadcast is not None:
+        broadcast.end()
+
+
+@sync_to_async
+def _store_thumbnail(broadcast: Broadcast, jpeg: bytes) -> None:
+    if Broadcast.objects.filter(pk=broadcast.pk, is_live=True).exists():
+        broadcast.store_thumbnail(jpeg)

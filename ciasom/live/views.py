@@ -1,0 +1,210 @@
+"""WHIP (RFC 9725) publish and WHEP watch endpoints, plus the live status the pages poll.
+
+Contract in DESIGN §3. Every failure is an HTTP answer with a plain-text reason; nothing
+escapes as a 500. CSRF: these views are exempt because a cross-site page cannot send
+``Content-Type: application/sdp`` without a CORS preflight, which we never grant with
+credentials — anything else is refused with 415 before the session is even looked at.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import sync_to_async
+from django.apps import apps
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from ciasom.accounts.models import user_for_stream_key
+from ciasom.broadcasts.models import AlreadyLive, Broadcast
+from ciasom.media.registry import AlreadyLive as StreamAlreadyLive
+from ciasom.media.sdp import MAX_OFFER_BYTES, OfferError, check_offer
+from ciasom.media.stream import StreamEnded, ViewerLimitReached
+
+from .service import LiveService
+
+logger = logging.getLogger(__name__)
+
+SDP = "application/sdp"
+RETRY_AFTER = "10"  # seconds, when the viewer cap is reached
+
+
+def service() -> LiveService:
+    return apps.get_app_config("live").service
+
+
+def text(status: int, message: str, **headers: str) -> HttpResponse:
+    response = HttpResponse(message + "\n", status=status, content_type="text/plain")
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def sdp_answer(answer: str, location: str, **headers: str) -> HttpResponse:
+    response = HttpResponse(answer, status=201, content_type=SDP)
+    response["Location"] = location
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def read_offer(request: HttpRequest, *, publish: bool) -> str | HttpResponse:
+    """The offer's text, or the 415/400 answer explaining what is wrong with it."""
+    if request.content_type != SDP:
+        return text(415, f"Content-Type must be {SDP}", Accept_Post=SDP)
+    if len(request.body) > MAX_OFFER_BYTES:
+        return text(400, f"SDP offer larger than {MAX_OFFER_BYTES} bytes")
+    try:
+        offer = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return text(400, "SDP offer is not UTF-8 text")
+    try:
+        check_offer(offer, publish=publish)
+    except OfferError as error:
+        return text(400, str(error))
+    return offer
+
+
+def with_cors(response: HttpResponse) -> HttpResponse:
+    """WHEP is public: any origin's player may watch (no credentials involved)."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Allow-Methods"] = "POST, DELETE, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
+    response["Access-Control-Expose-Headers"] = "Location"
+    return response
+
+
+def not_allowed(allow: str) -> HttpResponse:
+    return text(405, "method not allowed", Allow=allow)
+
+
+# -- WHIP -----------------------------------------------------------------------------------
+
+
+@csrf_exempt
+async def whip(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return not_allowed("POST")
+    offer = read_offer(request, publish=True)
+    if isinstance(offer, HttpResponse):
+        return offer
+    user = await publisher(request)
+    if user is None:
+        return text(401, "stream key or login required", WWW_Authenticate="Bearer")
+    broadcast = await Broadcast.objects.select_related("owner").filter(pk=pk).afirst()
+    if broadcast is None:
+        return text(404, "no such broadcast")
+    if broadcast.owner_id != user.pk:
+        return text(403, "this broadcast belongs to someone else")
+    live = service()
+    if live.stream(pk) is not None:
+        return text(409, "this broadcast is already live")
+    try:
+        await sync_to_async(start_broadcast)(broadcast, live)
+    except AlreadyLive as error:
+        return text(409, f"already live: {error}")
+    try:
+        stream, answer = await live.publish(broadcast, offer)
+    except StreamAlreadyLive:
+        return text(409, "this broadcast is already live")
+    except OfferError as error:
+        await sync_to_async(broadcast.end)()
+        return text(400, str(error))
+    except Exception:
+        logger.exception("cannot start broadcast %s", pk)
+        await sync_to_async(broadcast.end)()
+        return text(503, "the media server cannot start this broadcast now", Retry_After="5")
+    return sdp_answer(answer, f"/whip/{pk}/{stream.session_id}")
+
+
+@csrf_exempt
+async def whip_session(request: HttpRequest, pk: int, session: str) -> HttpResponse:
+    stream = service().stream(pk)
+    if stream is None or stream.session_id != session:
+        return text(404, "no such WHIP session")
+    if request.method == "DELETE":
+        await stream.close()
+        return text(200, "broadcast ended")
+    # Non-trickle: the answer already carried every candidate (RFC 9725 §4.3.1).
+    return not_allowed("DELETE")
+
+
+async def publisher(request: HttpRequest):
+    """The user publishing: by ``Authorization: Bearer <stream key>`` or the session."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        return await sync_to_async(user_for_stream_key)(key.strip())
+    user = await request.auser()
+    return user if user.is_authenticated else None
+
+
+def start_broadcast(broadcast: Broadcast, live: LiveService) -> None:
+    """Mark live; a live flag this process holds no media for is stale (a restart) and goes."""
+    stale = Broadcast.objects.filter(owner_id=broadcast.owner_id, is_live=True)
+    for other in stale:
+        if live.stream(other.pk) is None:
+            other.end()
+    broadcast.start()
+
+
+# -- WHEP -----------------------------------------------------------------------------------
+
+
+@csrf_exempt
+async def whep(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return with_cors(HttpResponse(status=204))
+    if request.method != "POST":
+        return with_cors(not_allowed("POST, OPTIONS"))
+    return with_cors(await watch(request, pk))
+
+
+async def watch(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = read_offer(request, publish=False)
+    if isinstance(offer, HttpResponse):
+        return offer
+    stream = service().stream(pk)
+    if stream is None:
+        return text(404, "this broadcast is not live")
+    try:
+        viewer = await stream.watch(offer)
+    except ViewerLimitReached:
+        return text(503, "this broadcast is full", Retry_After=RETRY_AFTER)
+    except StreamEnded:
+        return text(404, "this broadcast has ended")
+    except OfferError as error:
+        return text(400, str(error))
+    return sdp_answer(viewer.answer, f"/whep/{pk}/{viewer.id}")
+
+
+@csrf_exempt
+async def whep_session(request: HttpRequest, pk: int, session: str) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return with_cors(HttpResponse(status=204))
+    stream = service().stream(pk)
+    if stream is None or session not in stream.viewers:
+        return with_cors(text(404, "no such WHEP session"))
+    if request.method == "DELETE":
+        await stream.leave(session)
+        return with_cors(text(200, "left"))
+    return with_cors(not_allowed("DELETE, OPTIONS"))
+
+
+# -- status -----------------------------------------------------------------------------------
+
+
+async def status(request: HttpRequest, pk: int) -> HttpResponse:
+    """``{"live", "viewers"}`` for anyone; the owner also gets the pipeline's health."""
+    broadcast = await Broadcast.objects.filter(pk=pk).afirst()
+    if broadcast is None:
+        return JsonResponse({"error": "no such broadcast"}, status=404)
+    stream = service().stream(pk)
+    body: dict[str, object] = {
+        "live": stream is not None,
+        "viewers": stream.viewer_count if stream else 0,
+        "ended": stream is None and broadcast.ended_at is not None,
+    }
+    user = await request.auser()
+    if stream is not None and user.is_authenticated and user.pk == broadcast.owner_id:
+        body["health"] = stream.status()
+    return JsonResponse(body, headers={"Cache-Control": "no-store"})
