@@ -9,6 +9,11 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+
+def public_media(request, path: str):
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 urlpatterns = [
     path("", include("ciasom.broadcasts.urls")),
     path("", include("ciasom.accounts.urls")),
@@ -18,8 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Public media only (avatars, processed broadcast thumbnails). Enrolment photos live
     # outside MEDIA_ROOT and are served by owner-checked views. nginx may serve this itself.
-    re_path(r"^media/(?P<path>(?:avatars|thumbnails)/[\w.-]+\.jpg)$", serve,
-            {"document_root": settings.MEDIA_ROOT}),
+    re_path(r"^media/(?P<path>(?:avatars|thumbnails)/[\w.-]+\.jpg)$", public_media),
 ]
 
 # WHIP/WHEP and the player/publisher pages (ciasom.live, another team's app).

@@ -1,0 +1,39 @@
+"""Fixtures for the web platform tests: users and their token clients."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+from web_helpers import PASSWORD, token_client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's 1M rounds cost ~0.3 s per hash; what is tested here is not the hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def alice(django_user_model):
+    return django_user_model.objects.create_user("alice", "alice@example.com", PASSWORD)
+
+
+@pytest.fixture
+def mallory(django_user_model):
+    return django_user_model.objects.create_user("mallory", "", PASSWORD)
+
+
+@pytest.fixture
+def alice_api(alice) -> APIClient:
+    return token_client(alice)
+
+
+@pytest.fixture
+def mallory_api(mallory) -> APIClient:
+    return token_client(mallory)
+
+
+@pytest.fixture
+def alice_browser(client, alice):
+    client.force_login(alice)
+    return client
