@@ -6,6 +6,9 @@ for live 720p on two cores:
 - the shipped graph lists every weight as a graph input, which stops onnxruntime from
   folding constants; we move them out once at load (about 2x faster);
 - we detect on a copy downscaled to `width` pixels and scale the boxes back.
+CenterFace needs a face about 25 px high in its input; at 480 px wide that is ~65 px in a
+720p frame, so callers add a full-resolution pass now and then for small, far faces
+(`merge`).
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ import onnx
 import onnxruntime
 from onnx.tools.update_model_dims import update_inputs_outputs_dims
 
-from .geometry import Box
+from .geometry import Box, area, intersection
 
 _OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
 _INPUT = "input.1"
+FINE_WIDTH = 1280  # the small-face pass: full resolution up to 720p
+AROUND_SIDE = 128  # pixels of each close-up cut-out in `detect_around`
+TILES = (2, 2)  # the full-resolution pass is done a quarter at a time
 
 
 @dataclass(frozen=True)
@@ -64,15 +70,71 @@ class FaceDetector:
         self._session = onnxruntime.InferenceSession(
             _model_bytes(), options, providers=["CPUExecutionProvider"])
 
-    def detect(self, frame: np.ndarray) -> list[Detection]:
-        height, width = frame.shape[:2]
-        scale = min(1.0, self.width / width)
-        in_w = max(32, int(round(width * scale / 32)) * 32)
+    def detect(self, frame: np.ndarray, width: int | None = None) -> list[Detection]:
+        """Faces in `frame`, analysed at `width` pixels wide (default: the detector's)."""
+        height, frame_width = frame.shape[:2]
+        width_in = width or min(frame_width, self.width)  # an explicit width may upscale
+        scale = width_in / frame_width
+        in_w = max(32, int(round(frame_width * scale / 32)) * 32)
         in_h = max(32, int(round(height * scale / 32)) * 32)
         blob = cv2.dnn.blobFromImage(frame, 1.0, (in_w, in_h), swapRB=True)
         heatmap, scales, offsets, landmarks = self._session.run(_OUTPUTS, {_INPUT: blob})
         return self._decode(heatmap, scales, offsets, landmarks,
-                            sx=width / in_w, sy=height / in_h, limit=(in_w, in_h))
+                            sx=frame_width / in_w, sy=height / in_h, limit=(in_w, in_h))
+
+    def detect_tile(self, frame: np.ndarray, tile: int) -> list[Detection]:
+        """Faces in one tile of the frame seen at FINE_WIDTH (upscaled if the frame is smaller).
+
+        Spreading the costly full-resolution pass over several frames keeps every frame's
+        cost flat, which matters more to the live path than the total.
+        """
+        height, width = frame.shape[:2]
+        cols, rows = TILES
+        col, row = tile % cols, (tile // cols) % rows
+        pad_x, pad_y = width // 16, height // 16  # overlap: a face on a seam is whole in one
+        x1, x2 = max(0, col * width // cols - pad_x), min(width, (col + 1) * width // cols + pad_x)
+        y1, y2 = max(0, row * height // rows - pad_y), min(height,
+                                                           (row + 1) * height // rows + pad_y)
+        found = self.detect(frame[y1:y2, x1:x2], int(round((x2 - x1) * FINE_WIDTH / width)))
+        return [Detection((d.box[0] + x1, d.box[1] + y1, d.box[2] + x1, d.box[3] + y1),
+                          d.score, d.landmarks + np.float32((x1, y1))) for d in found]
+
+    def detect_around(self, frame: np.ndarray, boxes: list[Box]) -> list[Detection]:
+        """Look again, closely, where faces were expected but the frame-wide pass saw none.
+
+        Each expected box is cut out (three times its size, so a face that moved is still
+        inside), scaled so the face is ~50 px — CenterFace's comfortable size, even for a
+        20 px face far away — and all cut-outs go through the network as one batch.
+        """
+        if not boxes:
+            return []
+        height, width = frame.shape[:2]
+        side = AROUND_SIDE
+        crops, origins = [], []
+        for box in boxes:
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            span = 3 * max(box[2] - box[0], box[3] - box[1], 8.0)
+            x1, y1 = int(round(cx - span / 2)), int(round(cy - span / 2))
+            x2, y2 = x1 + int(round(span)), y1 + int(round(span))
+            crop = frame[max(0, y1):min(height, y2), max(0, x1):min(width, x2)]
+            if crop.size == 0:
+                continue
+            crop = cv2.copyMakeBorder(crop, max(0, -y1), max(0, y2 - height), max(0, -x1),
+                                      max(0, x2 - width), cv2.BORDER_CONSTANT)
+            crops.append(cv2.resize(crop, (side, side), interpolation=cv2.INTER_LINEAR))
+            origins.append((x1, y1, span / side))
+        if not crops:
+            return []
+        blob = cv2.dnn.blobFromImages(crops, 1.0, (side, side), swapRB=True)
+        outputs = self._session.run(_OUTPUTS, {_INPUT: blob})
+        found = []
+        for i, (x0, y0, scale) in enumerate(origins):
+            for d in self._decode(*(o[i:i + 1] for o in outputs), sx=scale, sy=scale,
+                                  limit=(side, side)):
+                b = d.box
+                found.append(Detection((b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0), d.score,
+                                       d.landmarks + np.float32((x0, y0))))
+        return found
 
     def _decode(self, heatmap: np.ndarray, scales: np.ndarray, offsets: np.ndarray,
                 landmarks: np.ndarray, sx: float, sy: float,
@@ -101,3 +163,17 @@ class FaceDetector:
             marks = np.stack([lm_x[:, i] * sx, lm_y[:, i] * sy], axis=1).astype(np.float32)
             detections.append(Detection(box, float(score[i]), marks))
         return detections
+
+
+def merge(coarse: list[Detection], fine: list[Detection]) -> list[Detection]:
+    """Coarse detections plus the fine pass's faces that the coarse pass did not find.
+
+    A fine box mostly inside a coarse one (or the reverse) is the same face seen at
+    another scale; keeping both would make two tracks that "touch" forever.
+    """
+    new = [f for f in fine if all(_overlap(f.box, c.box) < 0.5 for c in coarse)]
+    return coarse + new
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return intersection(a, b) / max(1e-6, min(area(a), area(b)))

@@ -15,6 +15,7 @@ import numpy as np
 from . import policy
 from .detector import FaceDetector
 from .embedder import FaceEmbedder
+from .finder import FaceFinder
 from .gallery import Gallery
 from .geometry import Box
 from .mosaic import cover, cover_whole_frame
@@ -76,6 +77,7 @@ class PrivacyEngine:
         self.detector = detector or FaceDetector(width=settings.detect_width, threads=threads)
         self.embedder = embedder or FaceEmbedder()
         self.tracker = Tracker()
+        self.finder = FaceFinder(self.detector, settings.fine_interval)
 
     def process(self, frame: np.ndarray, at: float) -> FrameResult:
         """The frame with faces covered; never the raw frame if anything fails."""
@@ -83,9 +85,7 @@ class PrivacyEngine:
             return FrameResult(frame.copy(), [])
         timings: dict[str, float] = {}
         try:
-            start = time.perf_counter()
-            detections = self.detector.detect(frame)
-            timings["detect"] = _ms_since(start)
+            detections = self.finder.find(frame, self.tracker, at, timings)
             start = time.perf_counter()
             seen = self.tracker.update([d.box for d in detections], at)
             timings["track"] = _ms_since(start)

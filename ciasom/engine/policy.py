@@ -15,7 +15,11 @@ from .tracker import Look, Track
 
 LOOKS_TO_SHOW = 2  # hysteresis: agreeing looks before a face is un-mosaicked
 LOOK_SPACING = 0.15  # seconds; closer looks see the same pixels and count as one
-FRESH_FOR = 2.0  # seconds a match stays valid; re-verification happens every second
+REVERIFY_EVERY = 2.0  # seconds between re-verifications of a shown face
+FRESH_FOR = 3.0  # seconds a match stays valid: one late re-verification is tolerated
+UNSURE_RECHECK = 0.25 # seconds; a face near the threshold may be an allowed person, badly seen
+STRANGER_DISTANCE = 0.65  # beyond this a face is clearly nobody allowed ...
+STRANGER_RECHECK = (1.0, 2.0, 4.0)  # ... and is re-checked less and less often (90 ms a look)
 MIN_FACE_PX = 40  # smaller faces cannot be identified reliably, so they stay covered
 
 
@@ -58,12 +62,31 @@ def verified_person(looks: list[Look], at: float) -> str | None:
     return person if agreeing >= LOOKS_TO_SHOW else None
 
 
-def needs_look(track: Track, at: float, reverify_every: float = 1.0) -> bool:
-    """When the recogniser should look at this track again (identities are not per frame)."""
+def needs_look(track: Track, at: float) -> bool:
+    """When the recogniser should look at this track again (identities are not per frame).
+
+    A face that matched somebody is looked at again soon, to build the agreeing looks the
+    policy needs; a shown face is re-verified regularly; a face that matched nobody is
+    re-checked less and less often (it stays covered meanwhile, so this costs no privacy).
+    """
+    if track.crowded:
+        return False  # a look now might be of the face in front; wait until they part
     if min(track.box[2] - track.box[0], track.box[3] - track.box[1]) < MIN_FACE_PX:
         return False
     if not track.looks:
         return True
     last = track.looks[-1]
-    building = last.person is not None and verified_person(track.looks, at) is None
-    return at - last.at >= (LOOK_SPACING if building else reverify_every)
+    if last.person is None and (last.distance or 0.0) < STRANGER_DISTANCE:
+        wait = UNSURE_RECHECK
+    elif last.person is None:
+        misses = 0
+        for earlier in reversed(track.looks):
+            if earlier.person is not None or (earlier.distance or 0.0) < STRANGER_DISTANCE:
+                break
+            misses += 1
+        wait = STRANGER_RECHECK[min(misses, len(STRANGER_RECHECK)) - 1]
+    elif verified_person(track.looks, at) is None:
+        wait = LOOK_SPACING
+    else:
+        wait = REVERIFY_EVERY
+    return at - last.at >= wait

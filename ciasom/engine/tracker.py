@@ -47,6 +47,7 @@ class Track:
     hits: int = 1
     looks: list[Look] = field(default_factory=list)
     epoch: int = 0  # bumped whenever the identity is forgotten; late looks of an old epoch drop
+    crowded: bool = False  # touching another face now: no look can be trusted to be its own
 
     def predict(self, at: float, coast_seconds: float) -> Box:
         """Expected box at time `at`; grows while coasting so a guess still covers the face."""
@@ -126,7 +127,10 @@ def _centre_distance(a: Box, b: Box) -> float:
 
 def _forget_touching(tracks: list[Track]) -> None:
     """Faces that overlap may be swapped by the next association: trust neither identity."""
+    for track in tracks:
+        track.crowded = False
     for a, b in itertools.combinations(tracks, 2):
         if intersection(enlarge(a.box, 1.1), enlarge(b.box, 1.1)) > 0:
-            a.forget_identity()
-            b.forget_identity()
+            for track in (a, b):
+                track.forget_identity()
+                track.crowded = True
