@@ -35,7 +35,21 @@ def enrol(photo_id: int) -> None:
     )
     if not claimed:
         return  # done, deleted, or another worker has it
-    photo = Photo.objects.select_related("person").get(pk=photo_id)
+    try:
+        _enrol_claimed(photo_id)
+    except Exception:
+        # Never leave a photo "processing" for ever: record the failure, then re-raise
+        # so the runner logs it.
+        Photo.objects.filter(pk=photo_id, status=Photo.Status.PENDING).update(
+            status=Photo.Status.REJECTED, reason="error",
+            message="The photo could not be processed.", processed_at=timezone.now())
+        raise
+
+
+def _enrol_claimed(photo_id: int) -> None:
+    photo = Photo.objects.select_related("person").filter(pk=photo_id).first()
+    if photo is None:
+        return
     try:
         with photo.original.open("rb") as f:
             data = f.read()
