@@ -1,0 +1,432 @@
+"""Live path benchmark: fps, end-to-end latency and server CPU with 1, 5 and 20 viewers.
+
+    .venv/bin/python bench/live.py [--seconds 12] [--sizes 720,480] [--viewers 1,5,20]
+                                   [--kinds engine,relay] [--json bench/live.json]
+
+Three processes on loopback, so the server's CPU is its own:
+
+* **server** — a :class:`~ciasom.media.stream.LiveStream` exactly as ``ciasom serve`` runs
+  it, with the real :class:`~ciasom.engine.live.LiveEngine` (kind ``engine``: mode
+  ``except``, the scene's allowed person enrolled from photos) or a pass-through
+  (kind ``relay``: same decode/convert/encode-once path, no face processing);
+* **publisher + probe** — an aiortc publisher sending the engine's ground-truth scene
+  (``ciasom.scene``, real face photos) pre-encoded in VP8, so publishing costs almost no
+  CPU; every frame carries its index in a bar code along the bottom edge. One aiortc
+  viewer decodes everything: fps, latency (send → decoded, same clock) and a leak check
+  (each stranger's face must have lost its fine detail);
+* **load viewers** — the other aiortc viewers, whose decoder is replaced by a counter
+  (decoding 20 streams would eat the cores being measured); they report fps.
+
+Results: fps out, latency p50/p95, ``ratio`` = engine / relay of the same size and viewers,
+server CPU ms per frame (total, and decode / convert / render (mosaic) / encode medians),
+the engine's own stats, and leaked stranger faces among the checked frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fractions
+import json
+import multiprocessing
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import av
+import cv2
+import numpy as np
+
+VIDEO_CLOCK = fractions.Fraction(1, 90000)
+FPS = 30
+SCENE_SECONDS = 10
+BITS = 16  # 10 bits of frame index, 6 bits of check
+CODE_HEIGHT = 24
+WARMUP = 6.0  # seconds before measuring: models load, tracks settle
+MIN_JUDGED_FACE = 64  # px; smaller faces are not judged by fine detail
+
+
+# -- the bar code ---------------------------------------------------------------------------
+
+
+def stamp(image: np.ndarray, index: int) -> None:
+    word = index | ((index * 37 % 64) << 10)
+    width = image.shape[1]
+    cell = width // BITS
+    for bit in range(BITS):
+        image[-CODE_HEIGHT:, bit * cell : (bit + 1) * cell] = 255 if (word >> bit) & 1 else 0
+
+
+def read_stamp(image: np.ndarray) -> int | None:
+    row = image[-CODE_HEIGHT // 2].mean(axis=1)
+    cell = image.shape[1] / BITS
+    word = sum(1 << b for b in range(BITS) if row[int((b + 0.5) * cell)] > 128)
+    index = word & 0x3FF
+    return index if word >> 10 == index * 37 % 64 else None
+
+
+def detail(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    x1, y1, x2, y2 = box
+    w, h = x2 - x1, y2 - y1
+    inner = cv2.cvtColor(image[y1 + h // 5 : y2 - h // 5, x1 + w // 5 : x2 - w // 5],
+                         cv2.COLOR_BGR2GRAY).astype(np.float32)
+    return float(np.abs(np.diff(inner, axis=1)).mean() + np.abs(np.diff(inner, axis=0)).mean())
+
+
+# -- footage --------------------------------------------------------------------------------
+
+
+def footage(width: int, height: int) -> tuple[list[bytes], list[bool], list[list[Any]]]:
+    """The scene pre-encoded: VP8 frame payloads, keyframe flags, and per frame the
+    strangers' judged faces as (box, source detail)."""
+    from ciasom.media.encoder import VideoEncoder
+    from ciasom.scene import Scene
+
+    scene = Scene(width, height, fps=FPS, seconds=SCENE_SECONDS)
+    encoder = VideoEncoder("video/VP8")
+    payloads, keys, strangers = [], [], []
+    for index in range(scene.frames):
+        image, truth = scene.frame(index)
+        stamp(image, index)
+        frame = av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420),
+                                           format="yuv420p")
+        frame.pts, frame.time_base = index * 3000, VIDEO_CLOCK
+        packets = encoder.encode(frame, keyframe=index == 0)
+        payloads.append(b"".join(bytes(p) for p in packets))
+        keys.append(any(p.is_keyframe for p in packets))
+        strangers.append([
+            (face.box, detail(image, face.box)) for face in truth
+            if not face.allowed and face.visible_share >= 0.5
+            and min(face.box[2] - face.box[0], face.box[3] - face.box[1]) >= MIN_JUDGED_FACE
+        ])
+    return payloads, keys, strangers
+
+
+# -- server process -------------------------------------------------------------------------
+
+
+class Relay:
+    """No face processing: what a plain relay through the same pipeline costs."""
+
+    def submit(self, frame_bgr, timestamp):
+        pass
+
+    def render(self, frame_bgr, timestamp):
+        return frame_bgr.copy()
+
+    def stats(self):
+        return {}
+
+    def close(self):
+        pass
+
+
+def make_processor(kind: str):
+    if kind == "relay":
+        return Relay()
+    from ciasom.engine.live import LiveEngine
+
+    from ciasom.engine.enrolment import enrol_photo
+    from ciasom.engine.gallery import Gallery
+    from ciasom.engine.settings import EngineSettings
+    from ciasom.sample_photos import photo
+    from ciasom.scene import ALLOWED, ENROL_PHOTOS
+
+    embeddings = np.stack([enrol_photo(cv2.imread(str(photo(n)))).embedding
+                           for n in ENROL_PHOTOS])
+    return LiveEngine(EngineSettings(mode="except"), Gallery({ALLOWED: embeddings}), threads=1)
+
+
+def server_main(conn) -> None:
+    asyncio.run(_server(conn))
+
+
+async def _server(conn) -> None:
+    import aiortc.rtcrtpreceiver as receiver
+
+    from ciasom.media.ice import offer_host_candidates, rtc_configuration
+    from ciasom.media.stream import LiveStream
+
+    offer_host_candidates(["127.0.0.1"])
+    decode_ms: list[float] = []
+    original = receiver.get_decoder
+
+    def timed_decoder(codec):
+        decoder = original(codec)
+        decode = decoder.decode
+
+        def timed(encoded_frame):
+            started = time.perf_counter()
+            frames = decode(encoded_frame)
+            decode_ms.append((time.perf_counter() - started) * 1000)
+            return frames
+
+        decoder.decode = timed
+        return decoder
+
+    receiver.get_decoder = timed_decoder
+    loop = asyncio.get_running_loop()
+    stream: LiveStream | None = None
+    mark = (time.process_time(), 0)
+    while True:
+        message, *args = await loop.run_in_executor(None, conn.recv)
+        if message == "publish":
+            kind, offer = args
+            processor = await asyncio.to_thread(make_processor, kind)
+            stream = LiveStream("bench", processor, rtc_configuration([]), max_viewers=100)
+            conn.send(await stream.publish(offer))
+        elif message == "watch":
+            conn.send((await stream.watch(args[0])).answer)
+        elif message == "mark":
+            decode_ms.clear()
+            mark = (time.process_time(), stream.status()["frames_received"])
+            conn.send(None)
+        elif message == "status":
+            status = stream.status()
+            frames = status["frames_received"] - mark[1]
+            cpu = time.process_time() - mark[0]
+            status["cpu_ms_per_frame"] = round(cpu * 1000 / max(1, frames), 1)
+            status["ms"]["decode"] = round(statistics.median(decode_ms), 2) if decode_ms else None
+            conn.send(status)
+        elif message == "close":
+            await stream.close()
+            stream = None
+            conn.send(None)
+        elif message == "quit":
+            return
+
+
+# -- load viewers process -----------------------------------------------------------------
+
+
+def load_main(conn, count: int) -> None:
+    asyncio.run(_load(conn, count))
+
+
+async def _load(conn, count: int) -> None:
+    import aiortc.rtcrtpreceiver as receiver
+    from aiortc import RTCPeerConnection, RTCSessionDescription
+
+    from ciasom.media.ice import offer_host_candidates, rtc_configuration
+
+    offer_host_candidates(["127.0.0.1"])
+
+    class Counter:
+        """Stands in for the VP8 decoder: one tiny frame per received frame."""
+
+        def decode(self, encoded_frame):
+            frame = av.VideoFrame(16, 16, "yuv420p")
+            frame.pts, frame.time_base = encoded_frame.timestamp, VIDEO_CLOCK
+            return [frame]
+
+    receiver.get_decoder = lambda codec: Counter()
+    loop = asyncio.get_running_loop()
+    counts = [0] * count
+    peers = []
+
+    async def consume(i, track):
+        while True:
+            await track.recv()
+            counts[i] += 1
+
+    tasks = []
+    for i in range(count):
+        pc = RTCPeerConnection(rtc_configuration([]))
+        pc.addTransceiver("video", direction="recvonly")
+        pc.on("track", lambda track, i=i: tasks.append(asyncio.create_task(consume(i, track))))
+        await pc.setLocalDescription(await pc.createOffer())
+        conn.send(pc.localDescription.sdp)
+        answer = await loop.run_in_executor(None, conn.recv)
+        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        peers.append(pc)
+    conn.send("ready")
+    while True:
+        message = await loop.run_in_executor(None, conn.recv)
+        if message == "mark":
+            start, started = list(counts), time.monotonic()
+            conn.send(None)
+        elif message == "fps":
+            elapsed = time.monotonic() - started
+            conn.send([round((c - s) / elapsed, 1) for c, s in zip(counts, start, strict=True)])
+        elif message == "quit":
+            for pc in peers:
+                await pc.close()
+            return
+
+
+# -- publisher and probe (this process) -----------------------------------------------------
+
+
+async def run_case(server, size: int, kind: str, viewers: int, seconds: float,
+                   clip: tuple[list[bytes], list[bool], list[list[Any]]]) -> dict[str, Any]:
+    from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+    from aiortc.mediastreams import MediaStreamTrack
+
+    from ciasom.media.ice import rtc_configuration
+
+    payloads, keys, strangers = clip
+    loop = asyncio.get_running_loop()
+    sent_at: dict[int, float] = {}
+
+    class Footage(MediaStreamTrack):
+        kind = "video"
+
+        def __init__(self):
+            super().__init__()
+            self.sent = 0
+            self.start = None
+
+        async def recv(self):
+            if self.start is None:
+                self.start = time.monotonic()
+            await asyncio.sleep(max(0.0, self.start + self.sent / FPS - time.monotonic()))
+            index = self.sent % len(payloads)
+            packet = av.Packet(payloads[index])
+            packet.pts, packet.time_base = self.sent * 3000, VIDEO_CLOCK
+            packet.is_keyframe = keys[index]
+            sent_at[index] = time.monotonic()
+            self.sent += 1
+            return packet
+
+    async def ask(*message):
+        server.send(message)
+        return await loop.run_in_executor(None, server.recv)
+
+    publisher = RTCPeerConnection(rtc_configuration([]))
+    transceiver = publisher.addTransceiver(Footage(), direction="sendonly")
+    transceiver.setCodecPreferences(
+        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"])
+    await publisher.setLocalDescription(await publisher.createOffer())
+    answer = await ask("publish", kind, publisher.localDescription.sdp)
+    await publisher.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+
+    latencies: list[float] = []
+    judged = leaked = received = 0
+    measuring = False
+
+    async def probe_consume(track):
+        nonlocal judged, leaked, received
+        while True:
+            frame = await track.recv()
+            arrived = time.monotonic()
+            if not measuring:
+                continue
+            received += 1
+            image = frame.to_ndarray(format="bgr24")
+            index = read_stamp(image)
+            if index is None or index not in sent_at:
+                continue
+            latencies.append((arrived - sent_at[index]) * 1000)
+            if received % 5 == 0:  # the leak check costs; every 5th frame is plenty
+                for box, source in strangers[index]:
+                    judged += 1
+                    leaked += detail(image, box) > 0.5 * source
+
+    probe = RTCPeerConnection(rtc_configuration([]))
+    probe.addTransceiver("video", direction="recvonly")
+    probe_tasks = []
+    probe.on("track", lambda track: probe_tasks.append(asyncio.create_task(probe_consume(track))))
+    await probe.setLocalDescription(await probe.createOffer())
+    answer = await ask("watch", probe.localDescription.sdp)
+    await probe.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+
+    load = None
+    if viewers > 1:
+        load, child = multiprocessing.Pipe()
+        process = multiprocessing.get_context("spawn").Process(
+            target=load_main, args=(child, viewers - 1), daemon=True)
+        process.start()
+        for _ in range(viewers - 1):
+            offer = await loop.run_in_executor(None, load.recv)
+            load.send(await ask("watch", offer))
+        assert await loop.run_in_executor(None, load.recv) == "ready"
+
+    await asyncio.sleep(WARMUP)
+    await ask("mark")
+    if load:
+        load.send("mark")
+        await loop.run_in_executor(None, load.recv)
+    measuring, started = True, time.monotonic()
+    await asyncio.sleep(seconds)
+    measuring = False
+    elapsed = time.monotonic() - started
+    status = await ask("status")
+    fps = [round(received / elapsed, 1)]
+    if load:
+        load.send("fps")
+        fps += await loop.run_in_executor(None, load.recv)
+        load.send("quit")
+        process.join(10)
+    await ask("close")
+    for task in probe_tasks:
+        task.cancel()
+    await probe.close()
+    await publisher.close()
+    latencies.sort()
+    return {
+        "size": f"{size}p", "kind": kind, "viewers": viewers,
+        "fps_out_probe": fps[0],
+        "fps_out_min": min(fps), "fps_out_median": statistics.median(fps),
+        "latency_ms_p50": round(np.percentile(latencies, 50), 1) if latencies else None,
+        "latency_ms_p95": round(np.percentile(latencies, 95), 1) if latencies else None,
+        "server_fps_in": status["fps_in"], "server_fps_out": status["fps_out"],
+        "server_cpu_ms_per_frame": status["cpu_ms_per_frame"],
+        "server_stage_ms": status["ms"],
+        "frames_dropped": status["frames_dropped"], "frames_covered": status["frames_covered"],
+        "engine": status["engine"],
+        "leak_check": {"stranger_faces_judged": judged, "leaked": leaked},
+    }
+
+
+async def main_async(args) -> dict[str, Any]:
+    server, child = multiprocessing.Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=server_main, args=(child,), daemon=True)
+    process.start()
+    from ciasom.media.ice import offer_host_candidates
+
+    offer_host_candidates(["127.0.0.1"])
+    results = []
+    for size in args.sizes:
+        clip = await asyncio.to_thread(footage, (size * 16 // 9 + 1) // 2 * 2, size)
+        for viewers in args.viewers:
+            for kind in args.kinds:
+                result = await run_case(server, size, kind, viewers, args.seconds, clip)
+                print(json.dumps(result), file=sys.stderr, flush=True)
+                results.append(result)
+    server.send(("quit",))
+    process.join(10)
+    for result in results:
+        relay = next((r for r in results if r["kind"] == "relay" and r["size"] == result["size"]
+                      and r["viewers"] == result["viewers"]), None)
+        if result["kind"] == "engine" and relay and relay["latency_ms_p50"]:
+            result["ratio_vs_relay"] = {
+                "fps": round(result["fps_out_median"] / max(0.1, relay["fps_out_median"]), 2),
+                "latency_p50": round(result["latency_ms_p50"] / relay["latency_ms_p50"], 2),
+                "latency_p95": round(result["latency_ms_p95"] / relay["latency_ms_p95"], 2),
+            }
+    return {"machine": {"cpus": multiprocessing.cpu_count()}, "fps": FPS,
+            "seconds_measured": args.seconds, "results": results}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=12)
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[720, 480])
+    parser.add_argument("--viewers", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[1, 5, 20])
+    parser.add_argument("--kinds", type=lambda s: s.split(","), default=["engine", "relay"])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    report = asyncio.run(main_async(args))
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
