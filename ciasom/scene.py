@@ -1,7 +1,7 @@
 """A test video with exact ground truth, built from real face photos.
 
 Heads cut from real photos (see `sample_photos`) move over a textured background along
-known paths: the allowed person walks, one stranger crosses in front of them, one leaves
+known paths: the allowed person walks, one stranger crosses behind them, one leaves
 the frame and comes back, one is small, one is partly covered by an object. Because we
 draw every frame, we know for every pixel whose face it shows, so coverage can be
 measured from the output pixels themselves.
@@ -46,12 +46,12 @@ class TruthFace:
     allowed: bool
     box: tuple[int, int, int, int]  # the face ellipse's bounding box, clipped to the frame
     mask: np.ndarray  # bool, box-sized: pixels that show this face (not hidden by others)
+    full_area: float  # pixels of the whole face ellipse, also the part outside the frame
 
     @property
     def visible_share(self) -> float:
-        """Share of the face ellipse that can be seen (others or objects may hide it)."""
-        x1, y1, x2, y2 = self.box
-        return float(self.mask.sum()) / max(1.0, math.pi / 4 * (x2 - x1) * (y2 - y1))
+        """Share of the face that can be seen (others, objects or the frame edge hide it)."""
+        return float(self.mask.sum()) / max(1.0, self.full_area)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _walk(t: float) -> tuple[float, float, float, float]:
 
 
 def _cross(t: float) -> tuple[float, float, float, float]:
-    return (0.85 - 0.07 * t, 0.45 + 0.02 * math.sin(t), 0.22, -5 * math.sin(t * 0.9))
+    return (0.9 - 0.09 * t, 0.4 + 0.02 * math.sin(t), 0.2, -5 * math.sin(t * 0.9))
 
 
 def _leave_and_return(t: float) -> tuple[float, float, float, float] | None:
@@ -84,9 +84,9 @@ def _covered(t: float) -> tuple[float, float, float, float]:
     return (0.12, 0.8 - 0.02 * t, 0.16, 3.0)
 
 
-ACTORS = (
+ACTORS = (  # back to front
+    Actor("biden", "biden", _cross),  # crosses behind the allowed person
     Actor("obama", "obama", _walk),
-    Actor("biden", "biden", _cross),
     Actor("astronaut", "astronaut", _leave_and_return),
     Actor("astronaut-small", "astronaut", _small),
     Actor("biden-covered", "biden", _covered, occluded=lambda t: 2.0 < t < 7.0),
@@ -128,29 +128,32 @@ class Scene:
         t = index / self.fps
         image = self.background.copy()
         owner = np.zeros((self.height, self.width), dtype=np.int16)
-        placed: list[tuple[Actor, tuple[int, int, int, int]]] = []
+        placed: list[tuple[Actor, tuple[int, int, int, int], float]] = []
         for number, actor in enumerate(self.actors, start=1):
             pose = actor.path(t)
             if pose is None:
                 continue
-            box = self._paste(image, owner, number, self._sprites[actor.person], pose)
-            if box is None:
+            pasted = self._paste(image, owner, number, self._sprites[actor.person], pose)
+            if pasted is None:
                 continue
+            box, full_area = pasted
             if actor.occluded(t):
                 x1, y1, x2, y2 = box
                 bar_top = y1 + int((y2 - y1) * 0.62)
                 image[bar_top:y2 + 4, max(0, x1 - 6):x2 + 6] = (40, 90, 160)
                 owner[bar_top:y2 + 4, max(0, x1 - 6):x2 + 6] = 0
-            placed.append((actor, box))
+            placed.append((actor, box, full_area))
         truth = []
-        for number, (actor, box) in ((self.actors.index(a) + 1, (a, b)) for a, b in placed):
+        for actor, box, full_area in placed:
             x1, y1, x2, y2 = box
+            number = self.actors.index(actor) + 1
             truth.append(TruthFace(actor.label, actor.person, actor.person == ALLOWED, box,
-                                   owner[y1:y2, x1:x2] == number))
+                                   owner[y1:y2, x1:x2] == number, full_area))
         return image, truth
 
     def _paste(self, image: np.ndarray, owner: np.ndarray, number: int, sprite: _Sprite,
-               pose: tuple[float, float, float, float]) -> tuple[int, int, int, int] | None:
+               pose: tuple[float, float, float, float],
+               ) -> tuple[tuple[int, int, int, int], float] | None:
         cx, cy, face_h, angle = pose
         fx1, fy1, fx2, fy2 = sprite.face
         scale = face_h * self.height / (fy2 - fy1)
@@ -179,8 +182,8 @@ class Scene:
         ys, xs = np.nonzero(face)
         if len(xs) == 0:
             return None
-        return (int(xs.min()) + x1, int(ys.min()) + y1,
-                int(xs.max()) + x1 + 1, int(ys.max()) + y1 + 1)
+        return ((int(xs.min()) + x1, int(ys.min()) + y1,
+                 int(xs.max()) + x1 + 1, int(ys.max()) + y1 + 1), math.pi * axes[0] * axes[1])
 
 
 def _cut_head(image: np.ndarray, detector: FaceDetector) -> _Sprite:

@@ -17,9 +17,9 @@ LOOKS_TO_SHOW = 2  # hysteresis: agreeing looks before a face is un-mosaicked
 LOOK_SPACING = 0.15  # seconds; closer looks see the same pixels and count as one
 REVERIFY_EVERY = 2.0  # seconds between re-verifications of a shown face
 FRESH_FOR = 3.0  # seconds a match stays valid: one late re-verification is tolerated
-UNSURE_RECHECK = 0.25 # seconds; a face near the threshold may be an allowed person, badly seen
-STRANGER_DISTANCE = 0.65  # beyond this a face is clearly nobody allowed ...
-STRANGER_RECHECK = (1.0, 2.0, 4.0)  # ... and is re-checked less and less often (90 ms a look)
+UNSURE_RECHECK = 0.3  # seconds; a face near the threshold may be an allowed person, badly seen
+STRANGER_DISTANCE = 0.72  # beyond this a face is clearly nobody allowed ...
+STRANGER_RECHECK = (2.0, 4.0, 8.0)  # ... and is re-checked less and less often (90 ms a look)
 MIN_FACE_PX = 40  # smaller faces cannot be identified reliably, so they stay covered
 
 

@@ -18,7 +18,7 @@ class EngineSettings:
     margin: float = 0.3  # the covered area is the face box enlarged by this share
     strength: int = 3  # 1 (lightest still unrecognisable) .. 5 (strongest)
     detect_width: int = 480  # frames are downscaled to this width for detection
-    fine_interval: float = 1.0  # seconds for a full-resolution sweep that finds small faces
+    fine_interval: float = 2.0  # seconds for a full-resolution sweep that finds small faces
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -6,9 +6,11 @@ model, used for two things: predicting where a face is *now* when the last detec
 few frames old (the live path), and coasting — when the detector misses a face, its
 predicted box stays covered for `coast_seconds`, growing as the prediction gets less sure.
 
-A track records when its identity may have changed (its box jumped, or it touched another
-track): the recogniser's looks are then forgotten, so a visible decision is never handed
-from one face to another.
+A track records when its identity may have changed (its box jumped, or it overlaps another
+track so much that one detection could belong to either): the recogniser's looks are then
+forgotten, so a visible decision is never handed from one face to another. A small face
+passing behind a big one overlaps it too little to be confused with it, and does not
+cost the big one its identity.
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .geometry import Box, center, enlarge, intersection, iou_matrix, size
+from .geometry import Box, center, enlarge, iou, iou_matrix, size
 
 MIN_IOU = 0.1
 MAX_CENTRE_JUMP = 0.8  # of the face size: a match further than this is not the same face
 JUMP_FORGETS_IDENTITY = 0.5  # of the face size, beyond what the motion model predicted
-MAX_EXTRAPOLATION = 0.5  # seconds of velocity a prediction may use
-VELOCITY_SMOOTHING = 0.5
+VELOCITY_WINDOW = 0.5  # seconds of detections the velocity is measured over
 
 
 @dataclass
@@ -43,18 +44,19 @@ class Track:
     box: Box  # where the face was last detected
     seen_at: float
     born_at: float
-    velocity: np.ndarray = field(default_factory=lambda: np.zeros(4))  # x1,y1,x2,y2 per s
+    velocity: tuple[float, float] = (0.0, 0.0)  # of the box centre, pixels per second
+    trail: list[tuple[float, float, float]] = field(default_factory=list)  # (at, cx, cy)
     hits: int = 1
     looks: list[Look] = field(default_factory=list)
     epoch: int = 0  # bumped whenever the identity is forgotten; late looks of an old epoch drop
-    crowded: bool = False  # touching another face now: no look can be trusted to be its own
+    crowded: bool = False  # overlapping another face now: no look can be trusted to be its own
 
     def predict(self, at: float, coast_seconds: float) -> Box:
         """Expected box at time `at`; grows while coasting so a guess still covers the face."""
         dt = max(0.0, at - self.seen_at)
-        moved = np.asarray(self.box) + self.velocity * min(dt, MAX_EXTRAPOLATION)
-        box: Box = (float(moved[0]), float(moved[1]), float(moved[2]), float(moved[3]))
-        return enlarge(box, 1 + 0.5 * min(dt / coast_seconds, 1.0)) if dt > 0.1 else box
+        dx, dy = self.velocity[0] * dt, self.velocity[1] * dt
+        box: Box = (self.box[0] + dx, self.box[1] + dy, self.box[2] + dx, self.box[3] + dy)
+        return enlarge(box, 1 + 0.6 * min(dt / coast_seconds, 1.0)) if dt > 0.1 else box
 
     def forget_identity(self) -> None:
         self.looks.clear()
@@ -79,22 +81,25 @@ class Tracker:
         matched = {di for _, di in pairs}
         for di, box in enumerate(boxes):
             if di not in matched:
-                track = Track(next(self._ids), box, seen_at=at, born_at=at)
+                track = Track(next(self._ids), box, seen_at=at, born_at=at,
+                              trail=[(at, *center(box))])
                 self.tracks.append(track)
                 seen.append(track)
         self.tracks = [t for t in self.tracks if at - t.seen_at <= self.coast_seconds]
-        _forget_touching(self.tracks)
+        _forget_ambiguous(self.tracks)
         return seen
 
     def coasting(self, at: float) -> list[Track]:
         return [t for t in self.tracks if t.seen_at < at]
 
     def _follow(self, track: Track, box: Box, predicted: Box, at: float) -> None:
-        dt = at - track.seen_at
-        if dt > 0:
-            step = (np.asarray(box) - np.asarray(track.box)) / dt
-            track.velocity = VELOCITY_SMOOTHING * step + (1 - VELOCITY_SMOOTHING) * track.velocity
         (px, py), (bx, by) = center(predicted), center(box)
+        track.trail = [p for p in track.trail if at - p[0] <= VELOCITY_WINDOW] + [(at, bx, by)]
+        first = track.trail[0]
+        if at - first[0] > 0:
+            # The slope over a window, not the last step: a face half hidden for a frame or
+            # two shifts its box, and that must not steer where we cover it next.
+            track.velocity = ((bx - first[1]) / (at - first[0]), (by - first[2]) / (at - first[0]))
         if np.hypot(px - bx, py - by) > JUMP_FORGETS_IDENTITY * max(size(box)):
             track.forget_identity()
         track.box = box
@@ -125,12 +130,12 @@ def _centre_distance(a: Box, b: Box) -> float:
     return float(np.hypot(ax - bx, ay - by) / max(*size(a), *size(b), 1.0))
 
 
-def _forget_touching(tracks: list[Track]) -> None:
-    """Faces that overlap may be swapped by the next association: trust neither identity."""
+def _forget_ambiguous(tracks: list[Track]) -> None:
+    """Faces that one detection could match both may be swapped: trust neither identity."""
     for track in tracks:
         track.crowded = False
     for a, b in itertools.combinations(tracks, 2):
-        if intersection(enlarge(a.box, 1.1), enlarge(b.box, 1.1)) > 0:
+        if iou(a.box, b.box) >= MIN_IOU:
             for track in (a, b):
                 track.forget_identity()
                 track.crowded = True
