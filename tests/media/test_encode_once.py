@@ -63,3 +63,28 @@ async def test_a_joining_viewer_gets_a_keyframe_at_once():
         await first.close()
         await publisher.close()
         await stream.close()
+
+
+async def test_each_negotiated_codec_gets_one_shared_encoder():
+    from aiortc import RTCRtpSender
+
+    from .clients import Watcher
+
+    stream = LiveStream("b", Passthrough(), LOOPBACK)
+    publisher = await connect_publisher(stream, PatternTrack(checkerboard(320, 240)))
+    vp8, _ = await connect_watcher(stream)
+    h264 = Watcher()
+    h264.pc.getTransceivers()[0].setCodecPreferences(
+        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"])
+    viewer = await stream.watch(await h264.offer())
+    await h264.answer(viewer.answer)
+    try:
+        assert viewer.mime_type == "video/H264"
+        await vp8.frames_after(5)
+        await h264.frames_after(5)
+        assert stream.status()["codecs"] == ["video/H264", "video/VP8"]
+    finally:
+        await h264.close()
+        await vp8.close()
+        await publisher.close()
+        await stream.close()
