@@ -310,35 +310,47 @@ class LiveStream:
 
     async def _run_video(self, track: MediaStreamTrack) -> None:
         self._latest = LatestFrame(track)
-        loop = asyncio.get_running_loop()
         try:
             while True:
                 frame = await self._latest.get()
-                started = time.perf_counter()
-                self._meter.tick("in")
-                pts = self._video_pts(frame)
-                timestamp = float(frame.time) if frame.time is not None else time.monotonic()
-                bgr = await loop.run_in_executor(self._pipeline, self._to_bgr, frame)
-                processed = await self._render(bgr, timestamp)
-                requests, self._keyframe_requests = self._keyframe_requests, set()
-                encoders = list(self._encoders.values())
-                packets, thumbnail = await loop.run_in_executor(
-                    self._pipeline, self._encode, bgr, processed, pts, encoders, requests
-                )
-                for mime, encoded in packets.items():
-                    for viewer in self.viewers.values():
-                        if viewer.connected and viewer.mime_type == mime:
-                            for packet in encoded:
-                                viewer.video.put(packet)
-                self._meter.tick("out")
-                self._meter.time("total", time.perf_counter() - started)
-                if thumbnail is not None and self._on_thumbnail is not None:
-                    self._notify(self._on_thumbnail, thumbnail)
-        except (MediaStreamError, RuntimeError):
-            # RuntimeError: the executors were shut down by close() mid-frame.
+                try:
+                    await self._forward(frame)
+                except Exception:
+                    if self.ended.is_set():
+                        break  # close() shut the executors down mid-frame
+                    # One bad frame is skipped (nothing goes out for it); the broadcast goes on.
+                    self.errors += 1
+                    if self.errors % 100 == 1:
+                        logger.exception("stream %s: frame failed (%d so far)", self.key,
+                                         self.errors)
+        except MediaStreamError:
             pass
         finally:
             self.end()
+
+    async def _forward(self, frame: av.VideoFrame) -> None:
+        """One frame through convert → render (or cover) → encode → fan-out."""
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        self._meter.tick("in")
+        pts = self._video_pts(frame)
+        timestamp = float(frame.time) if frame.time is not None else time.monotonic()
+        bgr = await loop.run_in_executor(self._pipeline, self._to_bgr, frame)
+        processed = await self._render(bgr, timestamp)
+        requests, self._keyframe_requests = self._keyframe_requests, set()
+        encoders = list(self._encoders.values())
+        packets, thumbnail = await loop.run_in_executor(
+            self._pipeline, self._encode, bgr, processed, pts, encoders, requests
+        )
+        for mime, encoded in packets.items():
+            for viewer in self.viewers.values():
+                if viewer.connected and viewer.mime_type == mime:
+                    for packet in encoded:
+                        viewer.video.put(packet)
+        self._meter.tick("out")
+        self._meter.time("total", time.perf_counter() - started)
+        if thumbnail is not None and self._on_thumbnail is not None:
+            self._notify(self._on_thumbnail, thumbnail)
 
     async def _render(self, bgr: np.ndarray, timestamp: float) -> np.ndarray | None:
         """The engine's frame, or None when the frame must be covered whole."""
