@@ -36,6 +36,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import SessionDescription
 
+from .clock import TrackClock
 from .cover import cover
 from .encoder import AUDIO_CLOCK, VIDEO_CLOCK, AudioEncoder, VideoEncoder
 from .latest import LatestFrame
@@ -141,9 +142,9 @@ class LiveStream:
         self._encoders: dict[str, VideoEncoder] = {}
         self._keyframe_requests: set[str] = set()
         self._audio_encoder: AudioEncoder | None = None
-        self._clock_origin = time.monotonic()
-        self._video_anchor: tuple[int, int] | None = None  # (publisher pts, stream pts)
-        self._audio_anchor: tuple[int, int] | None = None
+        origin = time.monotonic()
+        self._video_clock = TrackClock(origin, VIDEO_CLOCK.denominator)
+        self._audio_clock = TrackClock(origin, AUDIO_CLOCK.denominator)
         self._last_thumbnail = 0.0
         self._size: tuple[int, int] | None = None
         self._meter = _Meter()
@@ -333,8 +334,8 @@ class LiveStream:
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
         self._meter.tick("in")
-        pts = self._video_pts(frame)
-        timestamp = float(frame.time) if frame.time is not None else time.monotonic()
+        pts = self._video_clock.stamp(frame)
+        timestamp = pts / VIDEO_CLOCK.denominator  # seconds, increasing: what the engine tracks on
         bgr = await loop.run_in_executor(self._pipeline, self._to_bgr, frame)
         processed = await self._render(bgr, timestamp)
         requests, self._keyframe_requests = self._keyframe_requests, set()
@@ -436,7 +437,7 @@ class LiveStream:
         with contextlib.suppress(MediaStreamError):
             while True:
                 frame = await track.recv()
-                pts = self._audio_pts(frame)
+                pts = self._audio_clock.stamp(frame)
                 listeners = [
                     v.audio for v in self.viewers.values() if v.connected and v.audio
                 ]
@@ -445,24 +446,6 @@ class LiveStream:
                 for packet in self._audio_encoder.encode(frame, pts):
                     for audio in listeners:
                         audio.put(packet)
-
-    def _video_pts(self, frame: av.VideoFrame) -> int:
-        return self._stamp(frame, "_video_anchor", VIDEO_CLOCK.denominator)
-
-    def _audio_pts(self, frame: av.AudioFrame) -> int:
-        return self._stamp(frame, "_audio_anchor", AUDIO_CLOCK.denominator)
-
-    def _stamp(self, frame: av.Frame, anchor_name: str, rate: int) -> int:
-        """Map the publisher's pts onto the stream clock, anchored at first arrival."""
-        now = round((time.monotonic() - self._clock_origin) * rate)
-        if frame.pts is None or frame.time_base is None:
-            return now
-        source = round(frame.pts * frame.time_base * rate)
-        anchor = getattr(self, anchor_name)
-        if anchor is None:
-            anchor = (source, now)
-            setattr(self, anchor_name, anchor)
-        return anchor[1] + source - anchor[0]
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -108,9 +108,8 @@
         const status = await (await fetch(root.dataset.statusUrl, {cache: "no-store"})).json();
         const health = status.health || {};
         const values = Object.assign({viewers: status.viewers}, health, {
-          engine_ms: health.engine && health.engine.engine_ms != null
-            ? Number(health.engine.engine_ms).toFixed(1)
-            : (health.ms && health.ms.render),
+          engine_ms: health.engine && health.engine.engine_ms_p50 != null
+            ? Number(health.engine.engine_ms_p50).toFixed(1) : null,
         });
         for (const node of root.querySelectorAll("[data-health]")) {
           const value = values[node.dataset.health];
