@@ -3,6 +3,8 @@ shares them) that slow down password guessing and sign-up floods."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -18,7 +20,9 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _key(scope: str, ident: str) -> str:
-    return f"rl:{scope}:{ident.lower()}"[:200]
+    # Hashed: usernames may hold any character, and a cache key must not.
+    digest = hashlib.sha256(ident.lower().encode("utf-8", "replace")).hexdigest()[:32]
+    return f"rl:{scope}:{digest}"
 
 
 def count(scope: str, ident: str) -> int:
