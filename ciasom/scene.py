@@ -200,3 +200,31 @@ def _cut_head(image: np.ndarray, detector: FaceDetector) -> _Sprite:
     alpha = cv2.GaussianBlur(alpha, (0, 0), max(2.0, fw / 25))
     return _Sprite(np.dstack([crop, alpha]),
                    (face[0] - x1, face[1] - y1, face[2] - x1, face[3] - y1))
+
+
+def write_video(scene: Scene, path: str, audio: bool = True) -> None:
+    """The scene as a real file (H.264 + an AAC tone), for the offline tool and its tests."""
+    import av
+
+    with av.open(path, "w") as sink:
+        video = sink.add_stream("libx264", rate=int(scene.fps))
+        video.width, video.height, video.pix_fmt = scene.width, scene.height, "yuv420p"
+        video.options = {"crf": "12", "preset": "veryfast"}
+        tone = sink.add_stream("aac", rate=48000) if audio else None
+        samples = 0
+        for index in range(scene.frames):
+            image, _ = scene.frame(index)
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts = index
+            sink.mux(video.encode(frame))
+            if tone is not None:
+                until = int((index + 1) / scene.fps * 48000)
+                t = np.arange(samples, until) / 48000
+                wave = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None, :]
+                chunk = av.AudioFrame.from_ndarray(wave, format="fltp", layout="mono")
+                chunk.sample_rate, chunk.pts = 48000, samples
+                sink.mux(tone.encode(chunk))
+                samples = until
+        sink.mux(video.encode())
+        if tone is not None:
+            sink.mux(tone.encode())

@@ -8,7 +8,9 @@ per track, not per frame.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+from concurrent.futures import ProcessPoolExecutor
 
 import cv2
 import dlib
@@ -43,3 +45,36 @@ class FaceEmbedder:
             shape = self._landmarks(crop, rect)
             descriptor = self._resnet.compute_face_descriptor(crop, shape)
         return np.asarray(descriptor, dtype=np.float32)
+
+
+class EmbedderProcess:
+    """The same embedder in a child process, for callers that must keep the GIL free.
+
+    dlib holds the GIL for the whole ~90 ms of a descriptor; in the live server that would
+    stall the event loop and every stream with it. Crops are small, so shipping them to a
+    child process costs well under a millisecond.
+    """
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # never fork a threaded server
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
+                                         initializer=_start_worker)
+
+    def embed(self, frame_bgr: np.ndarray, box: Box) -> np.ndarray:
+        return self._pool.submit(_embed_in_worker, frame_bgr, box).result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+_worker_embedder: FaceEmbedder | None = None
+
+
+def _start_worker() -> None:
+    global _worker_embedder
+    _worker_embedder = FaceEmbedder()
+
+
+def _embed_in_worker(frame_bgr: np.ndarray, box: Box) -> np.ndarray:
+    assert _worker_embedder is not None
+    return _worker_embedder.embed(frame_bgr, box)

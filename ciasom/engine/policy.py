@@ -17,7 +17,7 @@ LOOKS_TO_SHOW = 2  # hysteresis: agreeing looks before a face is un-mosaicked
 LOOK_SPACING = 0.15  # seconds; closer looks see the same pixels and count as one
 REVERIFY_EVERY = 2.0  # seconds between re-verifications of a shown face
 FRESH_FOR = 3.0  # seconds a match stays valid: one late re-verification is tolerated
-UNSURE_RECHECK = 0.3  # seconds; a face near the threshold may be an allowed person, badly seen
+UNSURE_RECHECK = (0.3, 0.6, 1.2, 2.4)  # s; a face near the threshold may be an allowed person
 STRANGER_DISTANCE = 0.72  # beyond this a face is clearly nobody allowed ...
 STRANGER_RECHECK = (2.0, 4.0, 8.0)  # ... and is re-checked less and less often (90 ms a look)
 MIN_FACE_PX = 40  # smaller faces cannot be identified reliably, so they stay covered
@@ -67,7 +67,8 @@ def needs_look(track: Track, at: float) -> bool:
 
     A face that matched somebody is looked at again soon, to build the agreeing looks the
     policy needs; a shown face is re-verified regularly; a face that matched nobody is
-    re-checked less and less often (it stays covered meanwhile, so this costs no privacy).
+    re-checked less and less often, clear strangers least (it stays covered meanwhile, so
+    waiting costs no privacy, only a late un-mosaic of a badly seen allowed person).
     """
     if track.crowded:
         return False  # a look now might be of the face in front; wait until they part
@@ -76,15 +77,17 @@ def needs_look(track: Track, at: float) -> bool:
     if not track.looks:
         return True
     last = track.looks[-1]
-    if last.person is None and (last.distance or 0.0) < STRANGER_DISTANCE:
-        wait = UNSURE_RECHECK
-    elif last.person is None:
+    if last.person is None:
+        clear_stranger = (last.distance or 0.0) >= STRANGER_DISTANCE
         misses = 0
         for earlier in reversed(track.looks):
-            if earlier.person is not None or (earlier.distance or 0.0) < STRANGER_DISTANCE:
+            if earlier.person is not None:
+                break
+            if ((earlier.distance or 0.0) >= STRANGER_DISTANCE) != clear_stranger:
                 break
             misses += 1
-        wait = STRANGER_RECHECK[min(misses, len(STRANGER_RECHECK)) - 1]
+        backoff = STRANGER_RECHECK if clear_stranger else UNSURE_RECHECK
+        wait = backoff[min(misses, len(backoff)) - 1]
     elif verified_person(track.looks, at) is None:
         wait = LOOK_SPACING
     else:

@@ -1,0 +1,72 @@
+"""The `ciasom` command: serve the site, anonymize a file, or benchmark the engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .engine.settings import MODES, STYLES, EngineSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ciasom", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate and run the site with its media server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    anonymize = commands.add_parser(
+        "anonymize", help="cover every face but the allowed people's in a video or image")
+    anonymize.add_argument("input", type=Path)
+    anonymize.add_argument("-o", "--output", type=Path, required=True)
+    anonymize.add_argument("--allow", type=Path, action="append", default=[], metavar="PATH",
+                           help="one allowed person: a photo, or a folder of their photos "
+                                "(named after them); repeat for several people")
+    anonymize.add_argument("--mode", choices=MODES, default="except")
+    anonymize.add_argument("--style", choices=STYLES, default="pixelate")
+    anonymize.add_argument("--report", type=Path, metavar="REPORT.json")
+    anonymize.add_argument("--threads", type=int, default=1)
+
+    bench = commands.add_parser("bench", help="benchmark the engine on a scene with ground truth")
+    bench.add_argument("--json", action="store_true", help="print only the JSON result")
+    bench.add_argument("--seconds", type=float, default=10.0, help="length of the test scene")
+    bench.add_argument("--no-deface", action="store_true", help="skip the deface anchor")
+
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        from .server import serve as run_server
+
+        run_server(args.host, args.port)
+        return 0
+    if args.command == "anonymize":
+        return _anonymize(args)
+    from .bench import run as run_bench
+
+    result = run_bench(seconds=args.seconds, with_deface=not args.no_deface)
+    print(json.dumps(result, indent=None if args.json else 1))
+    return 0
+
+
+def _anonymize(args: argparse.Namespace) -> int:
+    from .anonymize import Options, UsageError, main_error, run
+
+    if args.threads < 1:
+        return main_error("--threads must be at least 1")
+    options = Options(args.input, args.output, args.allow,
+                      EngineSettings(mode=args.mode, style=args.style), args.report,
+                      args.threads, progress=sys.stderr.isatty())
+    try:
+        report = run(options)
+    except UsageError as error:
+        return main_error(str(error))
+    timing = report["timing"]
+    print(f"{report['video']['frames']} frames written to {args.output} "
+          f"({timing['frames_per_second']} frames/s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
