@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ class Api:
         self.token = token
 
     def call(self, method: str, path: str, body: Any = None, *, content_type: str | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+             headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
         data = body
         if isinstance(body, (dict, list)):
             data, content_type = json.dumps(body).encode(), "application/json"
@@ -81,9 +82,9 @@ class Api:
             request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, error.headers, error.read()
 
     def json(self, method: str, path: str, body: Any = None) -> Any:
         status, _, content = self.call(method, path, body)

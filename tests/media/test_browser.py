@@ -1,0 +1,126 @@
+"""Real Chromium publishes its (fake) camera from the host page; another page watches.
+
+What the viewer's ``<video>`` shows is checked against the footage's ground truth:
+strangers pixelated, the enrolled person visible. The live list's thumbnail is
+mosaicked too, and ending on the host page reaches the viewer.
+"""
+
+import base64
+import time
+import urllib.request
+
+import cv2
+import numpy as np
+import pytest
+
+from ciasom.sample_photos import photo
+
+from . import footage
+from .server import host_with_broadcast, running_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct horse battery staple"
+GRAB = """(video) => {
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  return canvas.toDataURL("image/png");
+}"""
+
+
+@pytest.fixture(scope="module")
+def camera_file(tmp_path_factory):
+    return footage.write_y4m(tmp_path_factory.mktemp("camera") / "camera.y4m")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("server")) as base:
+        yield base
+
+
+@pytest.fixture
+def browser(tmp_path, camera_file):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--use-fake-ui-for-media-stream",
+                  "--use-fake-device-for-media-stream",
+                  f"--use-file-for-fake-video-capture={camera_file}",
+                  "--allow-loopback-in-peer-connection",
+                  "--autoplay-policy=no-user-gesture-required"])
+        yield context
+        context.close()
+
+
+def grab(page) -> np.ndarray:
+    data = page.locator("video").evaluate(GRAB)
+    png = base64.b64decode(data.split(",", 1)[1])
+    return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+
+
+def judge(image: np.ndarray) -> dict[str, bool]:
+    reference, truth = footage.frame(footage.read_index(image))
+    return footage.verdicts(image, reference, truth)
+
+
+def test_publish_from_the_host_page_and_watch_on_the_viewer_page(server, browser, tmp_path):
+    api, _, broadcast = host_with_broadcast(
+        server, "browser-host", [photo(n) for n in footage.ENROL_PHOTOS])
+
+    host = browser.new_page()
+    host.goto(f"{server}/accounts/login/")
+    host.fill("input[name=username]", "browser-host")
+    host.fill("input[name=password]", PASSWORD)
+    host.click("#login-form button[type=submit]")
+    host.goto(f"{server}/broadcasts/{broadcast['id']}/")
+    host.select_option("#resolution", "480")
+    host.click("#go-live")
+    host.wait_for_selector("#studio[data-state=live]", timeout=20000)
+
+    viewer = browser.new_page()
+    viewer.goto(f"{server}/watch/{broadcast['id']}")
+    viewer.wait_for_selector("#player[data-state=playing]", timeout=20000)
+    viewer.wait_for_function("document.querySelector('video').videoWidth > 0", timeout=20000)
+
+    deadline = time.monotonic() + 60
+    while judge(grab(viewer)) != footage.EXPECTED:
+        assert time.monotonic() < deadline, "the enrolled face never became visible"
+        time.sleep(0.3)
+    grabs = []
+    for _ in range(8):
+        grabs.append(judge(grab(viewer)))
+        time.sleep(0.25)
+    viewer.locator("video").screenshot(path=str(tmp_path / "viewer.png"))
+    assert not any(g[a.label] for g in grabs for a in footage.ACTORS if not a.allowed), grabs
+    assert sum(g["obama"] for g in grabs) >= 6, grabs
+    assert grab(viewer).shape[:2] == (footage.HEIGHT, footage.WIDTH)  # full resolution
+
+    # The live list shows a thumbnail made from the processed stream.
+    time.sleep(5)
+    listed = api.json("GET", "/api/broadcasts?live=1")["results"]
+    assert [b["id"] for b in listed] == [broadcast["id"]]
+    thumbnail_url = listed[0]["thumbnail_url"]
+    assert "/media/thumbnails/" in thumbnail_url
+    with urllib.request.urlopen(server + thumbnail_url if thumbnail_url.startswith("/")
+                                else thumbnail_url) as response:
+        thumbnail = cv2.imdecode(np.frombuffer(response.read(), np.uint8), cv2.IMREAD_COLOR)
+    verdict = judge(thumbnail)
+    assert not verdict["biden"] and not verdict["astronaut"], verdict
+    home = browser.new_page()
+    home.goto(server + "/")
+    assert home.locator(f"#live-list img[src*='thumbnails/{broadcast['id']}.jpg']").count() == 1
+
+    # The health panel is live.
+    host.wait_for_function(
+        "Number(document.querySelector('[data-health=fps_out]').textContent) > 5", timeout=10000)
+
+    host.click("#end-live")
+    viewer.wait_for_selector("#player[data-state=ended]", timeout=15000)
+    assert api.json("GET", "/api/broadcasts?live=1")["results"] == []
