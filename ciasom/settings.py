@@ -198,6 +198,8 @@ CIASOM_TASK_QUEUE = os.environ.get("CIASOM_TASK_QUEUE", "ciasom:tasks")
 # WebRTC: STUN/TURN servers handed to the pages and the media server.
 CIASOM_ICE_SERVERS = json.loads(os.environ.get("CIASOM_ICE_SERVERS") or "[]")
 CIASOM_ICE_HOSTS = env_list("CIASOM_ICE_HOSTS")
+# Viewers per broadcast; the next one gets 503 + Retry-After (DESIGN.md §3, WHEP).
+CIASOM_MAX_VIEWERS = int(os.environ.get("CIASOM_MAX_VIEWERS", 50))
 
 # Login / sign-up abuse limits (counted in the cache: Redis when configured).
 CIASOM_LOGIN_FAILURES_PER_USER = int(os.environ.get("CIASOM_LOGIN_FAILURES_PER_USER", 10))
