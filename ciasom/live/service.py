@@ -116,7 +116,7 @@ class LiveService:
         async def write() -> None:
             await asyncio.sleep(0.2)
             self._counts.pop(pk, None)
-            count = 0 if stream.ended.is_set() else stream.viewer_count
+            count = 0 if stream.closing else stream.viewer_count
             await sync_to_async(Broadcast.objects.filter(pk=pk, is_live=True).update)(
                 viewers=count
             )

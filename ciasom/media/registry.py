@@ -29,7 +29,7 @@ class MediaRegistry:
 
     def get(self, key: str) -> LiveStream | None:
         stream = self._streams.get(key)
-        return None if stream is None or stream.ended.is_set() else stream
+        return None if stream is None or stream.closing else stream
 
     def __len__(self) -> int:
         return len(self._streams)

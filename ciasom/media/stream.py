@@ -124,7 +124,7 @@ class LiveStream:
         self.max_viewers = max_viewers
         self.render_budget = render_budget
         self.viewers: dict[str, Viewer] = {}
-        self.ended = asyncio.Event()
+        self.ended = asyncio.Event()  # set once everything is released and on_ended ran
         self.covered = 0  # frames that went out whole-frame pixelated (fail-closed)
         self.errors = 0  # engine exceptions
         self.started = time.time()
@@ -182,7 +182,7 @@ class LiveStream:
 
     async def watch(self, offer_sdp: str) -> Viewer:
         """Answer a viewer's WHEP offer with our shared encoders' output."""
-        if self.ended.is_set():
+        if self.closing:
             raise StreamEnded
         if len(self.viewers) >= self.max_viewers:
             raise ViewerLimitReached
@@ -252,35 +252,41 @@ class LiveStream:
     def end(self) -> None:
         """End the broadcast without waiting (safe from callbacks)."""
         if self._closing is None:
-            self._closing = asyncio.ensure_future(self.close())
+            self._closing = asyncio.ensure_future(self._close())
 
     async def close(self) -> None:
-        """End the broadcast: every peer, task and thread of it is released."""
-        if self.ended.is_set():
-            if self._closing is not None and self._closing is not asyncio.current_task():
-                await asyncio.shield(self._closing)
-            return
-        self.ended.set()
-        if self._closing is None:
-            self._closing = asyncio.current_task()  # type: ignore[assignment]
-        for viewer_id in list(self.viewers):
-            await self.leave(viewer_id)
-        if self._latest is not None:
-            await self._latest.stop()
-        # Media loops are cancelled; "leave" tasks are awaited, never cancelled: a cancelled
-        # waiter inside RTCPeerConnection.close() breaks the close it waits for.
-        current = asyncio.current_task()
-        tasks = [t for t in self._tasks if t is not current]
-        for task in tasks:
-            if task.get_name().startswith(("video-", "audio-")):
-                task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if self._pc is not None:
-            await self._pc.close()
-        self._pipeline.shutdown(wait=False, cancel_futures=True)
-        self._render_thread.shutdown(wait=False, cancel_futures=True)
-        await asyncio.to_thread(self.processor.close)
-        self._notify(self._on_ended)
+        """End the broadcast and wait until every peer, task and thread of it is released."""
+        self.end()
+        assert self._closing is not None
+        await asyncio.shield(self._closing)
+
+    @property
+    def closing(self) -> bool:
+        """True from the moment the broadcast starts ending: no new viewer may join."""
+        return self._closing is not None
+
+    async def _close(self) -> None:
+        try:
+            for viewer_id in list(self.viewers):
+                await self.leave(viewer_id)
+            if self._latest is not None:
+                await self._latest.stop()
+            # Media loops are cancelled; "leave" tasks are awaited, never cancelled: a
+            # cancelled waiter inside RTCPeerConnection.close() breaks the close it waits for.
+            for task in self._tasks:
+                if task.get_name().startswith(("video-", "audio-")):
+                    task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._pc is not None:
+                await self._pc.close()
+            self._pipeline.shutdown(wait=False, cancel_futures=True)
+            self._render_thread.shutdown(wait=False, cancel_futures=True)
+            await asyncio.to_thread(self.processor.close)
+        except Exception:
+            logger.exception("stream %s did not close cleanly", self.key)
+        finally:
+            self._notify(self._on_ended)
+            self.ended.set()
 
     def status(self) -> dict[str, Any]:
         """Live health for the host page: rates, stage timings, engine stats."""
@@ -289,7 +295,7 @@ class LiveStream:
         except Exception:
             engine = {"error": True}
         return {
-            "live": not self.ended.is_set(),
+            "live": not self.closing,
             "viewers": self.viewer_count,
             "width": self._size[0] if self._size else None,
             "height": self._size[1] if self._size else None,
@@ -317,7 +323,7 @@ class LiveStream:
                 try:
                     await self._forward(frame)
                 except Exception:
-                    if self.ended.is_set():
+                    if self.closing:
                         break  # close() shut the executors down mid-frame
                     # One bad frame is skipped (nothing goes out for it); the broadcast goes on.
                     self.errors += 1

@@ -1,5 +1,7 @@
 """WHIP publish (RFC 9725, DESIGN §3): status codes, bad input, the session's DELETE."""
 
+import asyncio
+
 import pytest
 from django.test import AsyncClient
 
@@ -136,3 +138,21 @@ async def test_only_post_creates_a_session(live):
     broadcast = await broadcast_of(user)
     assert (await AsyncClient().get(f"/whip/{broadcast.pk}")).status_code == 405
     assert (await AsyncClient().delete(f"/whip/{broadcast.pk}/nope")).status_code == 404
+
+
+async def test_the_publisher_disconnecting_ends_the_broadcast(live):
+    user, key = await host()
+    broadcast = await broadcast_of(user)
+    publisher = Publisher(PatternTrack(checkerboard(160, 120)))
+    response = await AsyncClient().post(
+        f"/whip/{broadcast.pk}", await publisher.offer(), content_type=SDP, headers=bearer(key)
+    )
+    await publisher.answer(response.content.decode())
+    stream = live.stream(broadcast.pk)
+    await asyncio.sleep(0.5)
+    await publisher.close()  # the host's tab closes
+    await asyncio.wait_for(stream.ended.wait(), 10)
+    await live.drain()
+    broadcast = await fresh(broadcast)
+    assert not broadcast.is_live and broadcast.ended_at is not None
+    assert live.stream(broadcast.pk) is None
