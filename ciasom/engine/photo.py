@@ -36,8 +36,9 @@ def read_photo(data: bytes) -> np.ndarray:
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except PhotoError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError) as error:
+    except Image.DecompressionBombError as error:  # Pillow's own, even larger, limit
+        raise PhotoError("too_large", f"The image has too many pixels: {error}") from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise PhotoError("unreadable", "The file is not an image we can read "
                          f"(JPEG, PNG, WebP, BMP, TIFF): {error}") from error
     rgb = np.asarray(upright, dtype=np.uint8)

@@ -1,0 +1,109 @@
+"""On a scene with exact ground truth: strangers always covered, the allowed person shown."""
+
+from __future__ import annotations
+
+import time
+
+from ciasom.coverage import CoverageTally
+from ciasom.engine.embedder import FaceEmbedder
+from ciasom.engine.live import LiveEngine
+from ciasom.engine.pipeline import PrivacyEngine
+from ciasom.engine.settings import EngineSettings
+from ciasom.scene import Scene
+
+
+def test_offline_engine_leaks_no_stranger_and_shows_the_allowed_person(allowed_gallery):
+    """A stranger crosses behind the allowed person at 2.5-3.3 s: covered then, by design."""
+    scene = Scene(854, 480, seconds=4)
+    engine = PrivacyEngine(EngineSettings(), allowed_gallery)
+    tally = CoverageTally(warmup_frames=30)
+    before_crossing = CoverageTally(warmup_frames=30)
+    for i in range(scene.frames):
+        image, truth = scene.frame(i)
+        out = engine.process(image, i / scene.fps).frame
+        tally.add(i, image, out, truth)
+        if i < 2.4 * scene.fps:
+            before_crossing.add(i, image, out, truth)
+    assert tally.unallowed > 400 and tally.leaked == 0
+    assert before_crossing.visible_rate > 0.95, before_crossing.visible_rate
+    assert tally.visible_rate > 0.7, tally.visible_rate
+
+
+def test_mode_all_covers_the_allowed_person_too(allowed_gallery):
+    scene = Scene(854, 480, seconds=1.5)
+    engine = PrivacyEngine(EngineSettings(mode="all"), allowed_gallery)
+    tally = CoverageTally(warmup_frames=0)
+    for i in range(scene.frames):
+        image, truth = scene.frame(i)
+        out = engine.process(image, i / scene.fps).frame
+        tally.add(i, image, out, [t for t in truth if not t.allowed])
+        tally.add(i, image, out, [t for t in truth if t.allowed])
+    assert tally.leaked == 0 and tally.visible == 0
+
+
+def test_mode_off_passes_frames_through(allowed_gallery):
+    image, _ = Scene(854, 480, seconds=0.1).frame(0)
+    result = PrivacyEngine(EngineSettings(mode="off"), allowed_gallery).process(image, 0.0)
+    assert (result.frame == image).all()
+
+
+def test_without_allowed_people_every_face_is_covered():
+    from ciasom.engine.gallery import Gallery
+
+    scene = Scene(854, 480, seconds=1.5)
+    engine = PrivacyEngine(EngineSettings(), Gallery.empty())
+    tally = CoverageTally(warmup_frames=0)
+    for i in range(scene.frames):
+        image, truth = scene.frame(i)
+        out = engine.process(image, i / scene.fps).frame
+        tally.add(i, image, out, [t for t in truth if t.allowed])
+    assert tally.allowed > 0 and tally.visible == 0
+
+
+def test_live_engine_covers_strangers_between_analyses(allowed_gallery):
+    """Analysis of every other frame only; the frames between use predicted boxes."""
+    scene = Scene(854, 480, seconds=3)
+    engine = LiveEngine(EngineSettings(), allowed_gallery, embedder_factory=FaceEmbedder)
+    tally = CoverageTally(warmup_frames=45)
+    try:
+        for i in range(scene.frames):
+            image, truth = scene.frame(i)
+            if i % 2 == 0:
+                engine.submit(image, i / scene.fps)
+                deadline = time.monotonic() + 20
+                while engine.stats()["analysed"] <= i // 2:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.005)
+                if i < 45:
+                    time.sleep(0.06)  # give recognition (another thread) time to catch up
+            tally.add(i, image, engine.render(image, i / scene.fps), truth)
+        assert tally.leaked == 0
+        assert tally.visible_rate > 0.8, tally.visible_rate
+    finally:
+        engine.close()
+
+
+def test_a_gallery_change_applies_at_once(allowed_gallery):
+    from ciasom.engine.gallery import Gallery
+
+    scene = Scene(854, 480, seconds=2)
+    engine = PrivacyEngine(EngineSettings(), allowed_gallery)
+    live = LiveEngine(EngineSettings(), allowed_gallery, embedder_factory=FaceEmbedder)
+    try:
+        for i in range(40):
+            image, truth = scene.frame(i)
+            live.submit(image, i / 30)
+            deadline = time.monotonic() + 20
+            while live.stats()["analysed"] <= i:
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+            time.sleep(0.03)
+        live.update(gallery=Gallery.empty())  # the host removes the person from the list
+        image, truth = scene.frame(40)
+        out = live.render(image, 40 / 30)
+        tally = CoverageTally()
+        tally.add(0, image, out, [t for t in truth if t.allowed])
+        assert tally.allowed == 1 and tally.visible == 0
+    finally:
+        live.close()
+    del engine

@@ -1,0 +1,78 @@
+"""Tracking: identities survive motion, not crossings; missed faces stay covered a while."""
+
+from __future__ import annotations
+
+from ciasom.engine.geometry import iou
+from ciasom.engine.tracker import Look, Tracker
+
+
+def box_at(x: float, y: float = 100.0, size: float = 100.0):
+    return (x, y, x + size, y + size)
+
+
+def test_a_moving_face_keeps_its_track_and_identity():
+    tracker = Tracker()
+    (first,) = tracker.update([box_at(100)], 0.0)
+    first.looks.append(Look(0.0, "me", 0.3))
+    for i in range(1, 10):
+        (seen,) = tracker.update([box_at(100 + 8 * i)], i / 30)
+        assert seen.id == first.id
+    assert first.looks, "smooth motion must not forget who it is"
+
+
+def test_a_missed_face_coasts_on_its_predicted_box_then_is_dropped():
+    tracker = Tracker(coast_seconds=1.0)
+    for i in range(10):
+        tracker.update([box_at(100 + 10 * i)], i / 30)  # 300 px/s to the right
+    assert tracker.update([], 0.5) == []
+    (coasting,) = tracker.coasting(0.5)
+    predicted = coasting.predict(0.5, tracker.coast_seconds)
+    centre = (predicted[0] + predicted[2]) / 2
+    assert 295 < centre < 305  # last seen at 240 (t=0.3): 0.2 s at 300 px/s further on
+    assert predicted[2] - predicted[0] > 100  # and grown, as the guess gets less sure
+    tracker.update([], 1.4)
+    assert tracker.tracks == []
+
+
+def test_a_face_that_leaves_and_comes_back_is_a_new_track_to_verify():
+    tracker = Tracker(coast_seconds=1.0)
+    (before,) = tracker.update([box_at(100)], 0.0)
+    before.looks.append(Look(0.0, "me", 0.3))
+    tracker.update([], 0.5)
+    tracker.update([], 1.2)
+    (after,) = tracker.update([box_at(100)], 2.0)
+    assert after.id != before.id and after.looks == []
+
+
+def test_crossing_faces_forget_who_they_are():
+    tracker = Tracker()
+    a, b = tracker.update([box_at(0), box_at(400)], 0.0)
+    a.looks.append(Look(0.0, "me", 0.3))
+    b.looks.append(Look(0.0, None, 0.8))
+    step = 0
+    while True:  # walk towards each other until they overlap
+        step += 1
+        left, right = box_at(0 + 20 * step), box_at(400 - 20 * step)
+        tracker.update([left, right], step / 30)
+        if iou(left, right) > 0.1:
+            break
+    assert a.looks == [] and b.looks == []
+    assert a.crowded and b.crowded
+
+
+def test_a_small_face_passing_behind_a_big_one_does_not_reset_it():
+    tracker = Tracker()
+    big, small = tracker.update([box_at(100, size=240), box_at(500, size=40)], 0.0)
+    big.looks.append(Look(0.0, "me", 0.3))
+    for i in range(1, 30):
+        tracker.update([box_at(100, size=240), box_at(500 - 12 * i, size=40)], i / 30)
+    assert big.looks, "a face far behind cannot be confused with the host's"
+
+
+def test_a_box_that_jumps_is_not_trusted_to_be_the_same_person():
+    tracker = Tracker()
+    (t,) = tracker.update([box_at(100)], 0.0)
+    t.looks.append(Look(0.0, "me", 0.3))
+    tracker.update([box_at(100)], 1 / 30)
+    tracker.update([box_at(170)], 2 / 30)  # 70 % of its size in one frame
+    assert t.looks == []
