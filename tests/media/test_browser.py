@@ -89,17 +89,16 @@ def test_publish_from_the_host_page_and_watch_on_the_viewer_page(server, browser
     viewer.wait_for_selector("#player[data-state=playing]", timeout=20000)
     viewer.wait_for_function("document.querySelector('video').videoWidth > 0", timeout=20000)
 
-    deadline = time.monotonic() + 60
-    while judge(grab(viewer)) != footage.EXPECTED:
-        assert time.monotonic() < deadline, "the enrolled face never became visible"
-        time.sleep(0.3)
+    # From the first frame on, no stranger may ever be seen. The enrolled person becomes
+    # visible once the engine has had its looks (sooner or later with the machine's load).
     grabs = []
-    for _ in range(8):
+    deadline = time.monotonic() + 60
+    while sum(g["obama"] for g in grabs) < 5:
+        assert time.monotonic() < deadline, f"the enrolled face stayed covered: {grabs}"
         grabs.append(judge(grab(viewer)))
         time.sleep(0.25)
     viewer.locator("video").screenshot(path=str(tmp_path / "viewer.png"))
     assert not any(g[a.label] for g in grabs for a in footage.ACTORS if not a.allowed), grabs
-    assert sum(g["obama"] for g in grabs) >= 6, grabs
     assert grab(viewer).shape[:2] == (footage.HEIGHT, footage.WIDTH)  # full resolution
 
     # The live list shows a thumbnail made from the processed stream.

@@ -67,15 +67,14 @@ async def test_whip_with_the_stream_key_then_whep(server):
     await watcher.answer(answer.decode())
     await watcher.frames_after(1, timeout=20)
 
-    # The engine warms up (models, K agreeing looks) with the whole frame covered; then
-    # every grab must show exactly the enrolled face.
-    deadline = time.monotonic() + 45
-    while (await verdicts_of(watcher, 1))[0] != footage.EXPECTED:
-        assert time.monotonic() < deadline, "the enrolled face never became visible"
-    grabs = await verdicts_of(watcher, 10)
-    strangers = [g[a.label] for g in grabs for a in footage.ACTORS if not a.allowed]
-    assert not any(strangers), grabs  # a stranger is never shown
-    assert sum(g["obama"] for g in grabs) >= 8, grabs
+    # No stranger is ever seen, from the first frame on; the enrolled person becomes
+    # visible once the engine has had its looks.
+    grabs = []
+    deadline = time.monotonic() + 60
+    while sum(g["obama"] for g in grabs) < 5:
+        assert time.monotonic() < deadline, f"the enrolled face stayed covered: {grabs}"
+        grabs += await verdicts_of(watcher, 1)
+    assert not any(g[a.label] for g in grabs for a in footage.ACTORS if not a.allowed), grabs
 
     live = await asyncio.to_thread(api.json, "GET", "/api/broadcasts?live=1")
     assert [b["id"] for b in live["results"]] == [broadcast["id"]]
