@@ -110,7 +110,9 @@ class PersonView(APIView):
         serializer = PersonSerializer(person, data=request.data, partial=True,
                                       context={"request": request})
         serializer.is_valid(raise_exception=True)
-        _save_person(serializer)
+        person = _save_person(serializer)
+        if not person.keep_photos:
+            person.discard_originals()
         people_changed([person.pk])
         return Response(PersonSerializer(own_person(request, pk)).data)
 

@@ -86,6 +86,17 @@ class Person(models.Model):
             return self.Status.PROCESSING
         return self.Status.READY if accepted else self.Status.FAILED
 
+    def discard_originals(self) -> int:
+        """Delete the kept originals of processed photos (after "keep photos" is switched
+        off); pending photos keep theirs until enrolment is done with them."""
+        done = self.photos.exclude(status=Photo.Status.PENDING).exclude(original="")
+        count = 0
+        for photo in done:
+            photo.original.delete(save=False)
+            Photo.objects.filter(pk=photo.pk).update(original="")
+            count += 1
+        return count
+
     def embeddings(self) -> np.ndarray:
         """All accepted embeddings, shape (n, 128) float32."""
         blobs = self.photos.filter(status=Photo.Status.ACCEPTED, embedding__isnull=False)

@@ -42,7 +42,9 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
                       {"person": found, "photos": found.photos.all()})
     form = PersonForm(request.POST or None, instance=found, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        saved = form.save()
+        if not saved.keep_photos:
+            saved.discard_originals()
         people_changed([found.pk])
         messages.success(request, _("Saved."))
         return redirect("person", pk=found.pk)

@@ -99,3 +99,15 @@ def test_delete_page_is_reachable_and_asks_for_the_password(client, alice):
     client.force_login(alice)
     page = client.get("/me/delete/")
     assert page.status_code == 200 and b'name="password"' in page.content
+
+
+def test_switching_keep_photos_off_deletes_the_kept_originals(alice, alice_api):
+    files = fill_account(alice)
+    person = Person.objects.get(owner=alice)
+    originals = [files[0], files[2]]
+    crops = [files[1], files[3]]
+    response = alice_api.patch(f"/api/people/{person.pk}", {"keep_photos": False}, format="json")
+    assert response.status_code == 200 and response.json()["keep_photos"] is False
+    assert [f for f in originals if f.exists()] == []
+    assert all(f.exists() for f in crops)  # the face crops and embeddings stay
+    assert Photo.objects.filter(person=person, original="").count() == 2

@@ -57,7 +57,7 @@ def test_invalid_settings_are_refused_with_a_reason(alice_api, bad):
 
 def test_mode_off_carries_a_warning(alice_api, alice_browser):
     data = alice_api.post("/api/broadcasts", {"title": "raw", "mode": "off"},
-                          format="json").json()
+                          format="json", HTTP_ACCEPT_LANGUAGE="en").json()
     assert "bystanders" in data["warning"]
     page = alice_browser.get(f"/broadcasts/{data['id']}/").content.decode()
     assert "mode-off-warning" in page and 'mode-off-warning" hidden' not in page
