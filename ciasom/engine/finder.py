@@ -3,9 +3,9 @@
 1. The whole frame, downscaled (every frame): finds faces bigger than ~65 px at 720p.
 2. The whole frame at full resolution (once every `fine_interval` seconds, one tile at a
    time): finds small, far faces the first pass cannot see, so they get a track.
-3. Close-ups around every tracked face the passes above did not find (every frame): keeps
-   small faces, faces at the frame's edge and partly covered faces found between full
-   passes, instead of merely coasting on a guess.
+3. Close-ups around every tracked face the passes above did not find (every other frame;
+   in between it coasts, covered): keeps small faces, faces at the frame's edge and partly
+   covered faces found between full passes, instead of merely coasting on a guess.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from .geometry import iou
 from .tracker import MIN_IOU, Tracker
 
 MAX_CLOSE_UPS = 12  # per frame; beyond this the remaining tracks coast (and stay covered)
+CLOSE_UP_AFTER = 0.05  # s; a face found a frame ago coasts one frame before a close-up
 
 
 class FaceFinder:
@@ -38,7 +39,8 @@ class FaceFinder:
             with _timed(timings, "detect_fine"):
                 found = merge(found, self.detector.detect_tile(frame, self._tile))
             self._tile += 1
-        expected = [t.predict(at, tracker.coast_seconds) for t in tracker.tracks]
+        expected = [t.predict(at, tracker.coast_seconds) for t in tracker.tracks
+                    if at - t.seen_at >= CLOSE_UP_AFTER]
         missing = [box for box in expected if all(iou(box, d.box) < MIN_IOU for d in found)]
         if missing:
             with _timed(timings, "detect_close_ups"):

@@ -19,7 +19,7 @@ REVERIFY_EVERY = 2.0  # seconds between re-verifications of a shown face
 FRESH_FOR = 3.0  # seconds a match stays valid: one late re-verification is tolerated
 UNSURE_RECHECK = (0.3, 0.6, 1.2, 2.4)  # s; a face near the threshold may be an allowed person
 STRANGER_DISTANCE = 0.72  # beyond this a face is clearly nobody allowed ...
-STRANGER_RECHECK = (2.0, 4.0, 8.0)  # ... and is re-checked less and less often (90 ms a look)
+STRANGER_RECHECK = (3.0, 6.0, 12.0)  # ... and is re-checked less and less often (90 ms a look)
 MIN_FACE_PX = 40  # smaller faces cannot be identified reliably, so they stay covered
 
 
