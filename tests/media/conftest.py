@@ -1,14 +1,8 @@
-"""Media tests run over loopback only (DESIGN §5, pitfall 2); the WHIP/WHEP ones need Django."""
-
-import os
-import tempfile
+"""Media tests run over loopback only (DESIGN §5, pitfall 2)."""
 
 import pytest
 
 from ciasom.media.ice import offer_host_candidates
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ciasom.settings")
-os.environ.setdefault("CIASOM_DATA_DIR", tempfile.mkdtemp(prefix="ciasom-media-tests-"))
 
 
 @pytest.fixture(autouse=True, scope="session")
