@@ -44,5 +44,9 @@ test-postgres: install
 bench: install photos
 	$(BIN)/ciasom bench --json | tee bench/engine.json
 
+# Publisher and viewers as aiortc clients on loopback; run it alone (2 cores).
+bench-live: install photos
+	$(BIN)/python bench/live.py --json bench/live.json
+
 clean:
 	rm -rf $(VENV) data .cache
