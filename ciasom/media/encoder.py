@@ -18,7 +18,7 @@ from av.audio.resampler import AudioResampler
 VIDEO_CLOCK = fractions.Fraction(1, 90000)
 AUDIO_CLOCK = fractions.Fraction(1, 48000)
 KEYFRAME_INTERVAL = 3.0  # seconds; viewers that lost packets recover by then at worst
-BITS_PER_PIXEL_FRAME = 0.07  # ~1.9 Mbit/s at 720p30, ~0.65 Mbit/s at 480p30
+BITS_PER_PIXEL_FRAME = 0.07  # ~1.9 Mbit/s at 1280x720, ~0.86 Mbit/s at 854x480 (30 fps)
 MIN_BITRATE = 300_000
 FRAME_RATE = 30
 
