@@ -20,12 +20,12 @@ QUEUE_LIMIT = 60  # packets: ~2 s of video or ~1 s of audio; beyond that we are 
 class PacketTrack(MediaStreamTrack):
     """Outgoing track fed by :meth:`put`; ``on_keyframe_needed`` asks the shared encoder."""
 
-    def __init__(self, kind: str, on_keyframe_needed: Callable[[], None]) -> None:
+    def __init__(self, kind: str) -> None:
         super().__init__()
         self.kind = kind
         self.sent = 0
         self.skipped = 0
-        self._on_keyframe_needed = on_keyframe_needed
+        self.on_keyframe_needed: Callable[[], None] = lambda: None
         self._queue: asyncio.Queue[av.Packet | None] = asyncio.Queue()
         self._awaiting_keyframe = kind == "video"
 
@@ -46,7 +46,7 @@ class PacketTrack(MediaStreamTrack):
                 self._awaiting_keyframe = not packet.is_keyframe
                 if self._awaiting_keyframe:
                     self.skipped += 1
-                    self._on_keyframe_needed()
+                    self.on_keyframe_needed()
                     return
         self._queue.put_nowait(packet)
 

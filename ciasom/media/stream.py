@@ -191,15 +191,14 @@ class LiveStream:
         viewer_id = secrets.token_urlsafe(12)
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-            holder: dict[str, str] = {}
-            video = PacketTrack("video", lambda: self._request_keyframe(holder["mime"]))
+            video = PacketTrack("video")
             audio = None
             for transceiver in pc.getTransceivers():
                 if transceiver.kind == "video" and transceiver.sender.track is None:
                     transceiver.setCodecPreferences(_video_codec_preferences())
             sender = pc.addTrack(video)
             if any(t.kind == "audio" for t in pc.getTransceivers()):
-                audio = PacketTrack("audio", lambda: None)
+                audio = PacketTrack("audio")
                 pc.addTrack(audio)
             await pc.setLocalDescription(await pc.createAnswer())
             mime = _negotiated_video(pc.localDescription.sdp)
@@ -208,10 +207,11 @@ class LiveStream:
             if isinstance(error, OfferError):
                 raise
             raise OfferError(f"cannot answer the offer: {error}") from error
-        holder["mime"] = mime
-        # PLI/FIR from this viewer must reach the shared encoder, not the sender's own
-        # (unused) one: RTCRtpSender handles them by calling its _send_keyframe().
-        sender._send_keyframe = lambda: self._request_keyframe(mime)  # type: ignore[method-assign]
+        # A viewer that fell behind, and PLI/FIR from its decoder, must reach the shared
+        # encoder, not the sender's own (unused) one: RTCRtpSender handles PLI/FIR by
+        # calling its _send_keyframe().
+        video.on_keyframe_needed = lambda: self._request_keyframe(mime)
+        sender._send_keyframe = video.on_keyframe_needed  # type: ignore[method-assign]
         viewer = Viewer(viewer_id, pc, pc.localDescription.sdp, mime, video, audio)
         self.viewers[viewer_id] = viewer
         if mime not in self._encoders:
