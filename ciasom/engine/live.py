@@ -55,6 +55,7 @@ class LiveEngine:
         self._ready = False
         self._error: str | None = None
         self._analysed_at: float | None = None
+        self._seen_ids: set[int] = set()  # tracks found by the latest analysis
         self._engine_ms: deque[float] = deque(maxlen=120)
         self._counts = {"submitted": 0, "analysed": 0, "dropped": 0, "rendered": 0,
                         "covered_whole": 0, "looks": 0, "errors": 0}
@@ -86,7 +87,7 @@ class LiveEngine:
                 self._counts["covered_whole"] += 1
                 return cover_whole_frame(frame)
             out = frame.copy()
-            cover_faces(out, self._tracker, timestamp, self._settings)
+            cover_faces(out, self._tracker, timestamp, self._settings, self._seen_ids)
             return out
 
     def update(self, settings: EngineSettings | None = None,
@@ -163,6 +164,7 @@ class LiveEngine:
                          if wanted and policy.needs_look(t, timestamp)
                          and t.id not in self._crops]
                 self._analysed_at = timestamp
+                self._seen_ids = {t.id for t in seen}
                 self._error = None
                 self._counts["analysed"] += 1
                 self._engine_ms.append((time.perf_counter() - start) * 1000)

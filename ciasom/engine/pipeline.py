@@ -43,18 +43,14 @@ class FrameResult:
 
 
 def cover_faces(frame: np.ndarray, tracker: Tracker, at: float, settings: EngineSettings,
-                seen_ids: set[int] | None = None) -> list[FaceReport]:
+                seen_ids: set[int]) -> list[FaceReport]:
     """Cover, in place, every tracked face the policy does not show.
 
-    `seen_ids` are the tracks detected in this very frame; any other live track is coasting
-    (None: judge by detection time, as the live path does between analyses).
+    `seen_ids` are the tracks found by the latest analysis; every other track is coasting.
     """
     reports = []
     for track in tracker.tracks:
-        if seen_ids is None:
-            coasting = at - track.seen_at > tracker.coast_seconds / 10
-        else:
-            coasting = track.id not in seen_ids
+        coasting = track.id not in seen_ids
         box = track.predict(at, tracker.coast_seconds)
         decision = policy.decide(settings.mode, track, at, coasting=coasting, degraded=False)
         covered = None
