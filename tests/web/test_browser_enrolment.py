@@ -6,6 +6,7 @@ CIASOM_UPDATE_SCREENSHOTS=1 also refreshes the README's docs/screenshots/."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import socket
@@ -133,11 +134,24 @@ def test_sign_up_enrol_and_set_up_a_broadcast(server, browser, tmp_path):
     assert page.locator("#photo-grid .photo.accepted img").count() == 2
     assert page.locator("text=Several faces").is_visible()
     assert page.locator("text=No face found").is_visible()
-    assert page.locator("#upload-progress .label").inner_text().startswith("Done")
+    page.wait_for_function("document.querySelector('#upload-progress .label').textContent"
+                           " === 'Done: 2 accepted, 2 rejected'")
     # The face crops are real images served to the owner.
     sizes = page.eval_on_selector_all("#photo-grid .photo.accepted img",
                                       "els => els.map(e => e.naturalWidth)")
     assert all(0 < w <= 160 for w in sizes)
+    # A third photo dropped onto the drop zone (drag & drop) joins the other results.
+    page.evaluate("""async (b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], "obama3.jpg", {type: "image/jpeg"}));
+        const zone = document.getElementById("dropzone");
+        zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true}));
+        zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+    }""", base64.b64encode(photo("obama3.jpg").read_bytes()).decode())
+    page.wait_for_function("document.querySelector('#upload-progress .label').textContent"
+                           " === 'Done: 3 accepted, 2 rejected'", timeout=60_000)
+    assert page.locator("#photo-grid .photo.accepted").count() == 3
     shot(page, "person")  # has face crops: stays in test-artifacts only
 
     # Create a broadcast that keeps Barack visible.

@@ -75,3 +75,24 @@ def test_sign_up_flood_from_one_address_is_limited(settings):
                         format="json").status_code == 201
     assert api.post("/api/accounts", {"username": "n9", "password": PASSWORD},
                     format="json").status_code == 429
+
+
+def test_counters_live_in_redis_when_configured(settings, client, alice):
+    """With REDIS_URL the cache is Redis, so every server process sees the same counters."""
+    import redis
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/15",
+                                   "KEY_PREFIX": "ciasom-test-rl"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    try:
+        for _ in range(3):
+            client.post("/accounts/login/", {"username": "alice", "password": "guess"})
+        keys = redis.Redis.from_url("redis://127.0.0.1:6379/15").keys("ciasom-test-rl:*login-user*")
+        assert len(keys) == 1
+        assert client.post("/accounts/login/", {"username": "alice", "password": PASSWORD}
+                           ).status_code == 429
+    finally:
+        cache.clear()
