@@ -17,16 +17,14 @@ application = get_asgi_application()
 
 
 def _start_background_work() -> None:
-    from django.db import DatabaseError
-
     from ciasom import tasks
     from ciasom.faces.enrol import requeue_pending
 
     tasks.start()
     try:
         queued = requeue_pending()
-    except DatabaseError:  # not migrated yet: nothing can be pending
-        logging.getLogger(__name__).warning("database not ready; nothing re-queued")
+    except Exception:  # e.g. not migrated yet; serving must not depend on this
+        logging.getLogger(__name__).warning("pending photos not re-queued", exc_info=True)
         return
     if queued:
         logging.getLogger(__name__).info("re-queued %d pending photos", queued)

@@ -93,10 +93,24 @@ class RedisRunner:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._local: ThreadRunner | None = None
 
     def submit(self, name: str, *args: Any) -> None:
+        import redis
+
         self.start()
-        self.redis.lpush(self.queue, json.dumps({"task": name, "args": list(args)}))
+        try:
+            self.redis.lpush(self.queue, json.dumps({"task": name, "args": list(args)}))
+        except redis.RedisError:
+            # Redis is down: do the work here rather than fail the upload or lose it.
+            log.exception("task queue %s unreachable; running %s in-process", self.queue, name)
+            self._fallback().submit(name, *args)
+
+    def _fallback(self) -> ThreadRunner:
+        with self._lock:
+            if self._local is None:
+                self._local = ThreadRunner(self.workers)
+            return self._local
 
     def start(self) -> None:
         with self._lock:
@@ -111,6 +125,8 @@ class RedisRunner:
 
     def stop(self, wait: bool = False) -> None:
         self._stop.set()
+        if self._local is not None:
+            self._local.stop(wait=wait)
         if wait:
             for thread in self._threads:
                 thread.join(timeout=5)

@@ -140,3 +140,15 @@ def test_enrolment_through_the_redis_queue(alice_api, settings):
         settings.REDIS_URL = None
         tasks.runner()
         redis.Redis.from_url(REDIS_TEST_URL).delete(queue)
+
+
+def test_with_redis_down_the_work_is_still_done_in_process(recorder, caplog):
+    name, calls, done = recorder
+    runner = tasks.RedisRunner("redis://127.0.0.1:1/0", queue="ciasom:test:down", workers=1)
+    try:
+        runner.submit(name, "still done")
+        assert done.wait(10) and calls[0][1] == ("still done",)
+        assert calls[0][0].startswith("ciasom-task")
+        assert "unreachable" in caplog.text
+    finally:
+        runner.stop(wait=True)
