@@ -17,21 +17,32 @@
     state.textContent = (state.dataset[key] || "") + (detail ? ` ${detail}` : "");
   };
 
-  async function listDevices() {
-    try {  // labels are only visible once the page may use the devices
-      const probe = await navigator.mediaDevices.getUserMedia({video: true, audio: true});
-      probe.getTracks().forEach((t) => t.stop());
-    } catch (error) { /* the picker still lists unnamed devices */ }
-    const devices = await navigator.mediaDevices.enumerateDevices();
-    for (const device of devices) {
-      const select = device.kind === "videoinput" ? camera
-        : device.kind === "audioinput" ? microphone : null;
-      if (!select) continue;
-      const option = new Option(device.label || `${device.kind} ${select.length + 1}`,
-                                device.deviceId);
-      select.add(option);
+  // Devices are listed without asking for the camera; names appear once the host opens a
+  // picker (one permission prompt then, not on every visit of the settings page).
+  let labelled = false;
+  async function listDevices(ask = false) {
+    if (ask && !labelled) {
+      try {
+        const probe = await navigator.mediaDevices.getUserMedia({video: true, audio: true});
+        probe.getTracks().forEach((t) => t.stop());
+      } catch (error) { /* the pickers keep unnamed devices */ }
     }
-    if (microphone.length > 1) microphone.selectedIndex = 1;
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    labelled = devices.some((d) => d.label);
+    for (const [select, kind, keep] of [[camera, "videoinput", 0], [microphone, "audioinput", 1]]) {
+      const chosen = select.value;
+      while (select.length > keep) select.remove(keep);
+      for (const device of devices.filter((d) => d.kind === kind)) {
+        const name = device.label || `${select === camera ? "📷" : "🎤"} ${select.length + 1 - keep}`;
+        select.add(new Option(name, device.deviceId));
+      }
+      if (chosen) select.value = chosen;
+      else if (select === microphone && select.length > 1) select.selectedIndex = 1;
+    }
+  }
+  for (const select of [camera, microphone]) {
+    select.addEventListener("pointerdown", () => listDevices(true), {once: true});
+    select.addEventListener("focus", () => listDevices(true), {once: true});
   }
 
   async function start() {
@@ -44,6 +55,7 @@
                 width: {ideal: height * 16 / 9}, height: {ideal: height}, frameRate: {ideal: 30}},
         audio: microphone.value ? {deviceId: {exact: microphone.value}} : false,
       });
+      listDevices();  // permission granted now: show the devices' names
       pc = new RTCPeerConnection({iceServers});
       for (const track of media.getTracks()) {
         // A face must stay sharp enough to recognise, so keep resolution over frame rate
