@@ -86,6 +86,10 @@ class Person(models.Model):
             return self.Status.PROCESSING
         return self.Status.READY if accepted else self.Status.FAILED
 
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
     def discard_originals(self) -> int:
         """Delete the kept originals of processed photos (after "keep photos" is switched
         off); pending photos keep theirs until enrolment is done with them."""

@@ -153,6 +153,10 @@ def test_sign_up_enrol_and_set_up_a_broadcast(server, browser, tmp_path):
                            " === 'Done: 3 accepted, 2 rejected'", timeout=60_000)
     assert page.locator("#photo-grid .photo.accepted").count() == 3
     shot(page, "person")  # has face crops: stays in test-artifacts only
+    page.click("#nav-people")
+    row = page.locator("#people-list .person-row", has_text="Barack")
+    assert "Ready" in row.inner_text() and "3 photos accepted" in row.inner_text()
+    shot(page, "people")
 
     # Create a broadcast that keeps Barack visible.
     page.click("#nav-broadcasts")

@@ -189,3 +189,17 @@ def test_a_broadcast_gallery_holds_the_visible_peoples_embeddings(alice, alice_a
     # Mode "all" spares nobody.
     broadcast.mode = Broadcast.Mode.ALL
     assert broadcast.gallery_embeddings() == {} and len(broadcast.gallery()) == 0
+
+
+def test_pages_show_each_persons_status(alice, alice_browser):
+    ready = Person.objects.create(owner=alice, name="Ready one")
+    Photo.objects.create(person=ready, status=Photo.Status.ACCEPTED)
+    waiting = Person.objects.create(owner=alice, name="Waiting one")
+    Photo.objects.create(person=waiting)
+    Person.objects.create(owner=alice, name="Empty one")
+    page = alice_browser.get("/people/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'class="status ready">Ready<' in page
+    assert 'class="status processing">Processing<' in page
+    assert 'class="status failed">No usable photo<' in page
+    detail = alice_browser.get(f"/people/{waiting.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'data-status="processing">Processing<' in detail.content.decode()
