@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiYamlRenderer
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -39,5 +40,8 @@ urlpatterns = [
     path("broadcasts/<int:pk>", broadcasts.BroadcastView.as_view(), name="api-broadcast"),
     path("broadcasts/<int:pk>/end", broadcasts.EndBroadcastView.as_view(),
          name="api-broadcast-end"),
-    path("schema", SpectacularAPIView.as_view(), name="api-schema"),
+    # JSON unless YAML is asked for (?format=yaml or Accept): JSON is also valid YAML, so
+    # every OpenAPI tool reads it, and scripts can json-decode it.
+    path("schema", SpectacularAPIView.as_view(
+        renderer_classes=[OpenApiJsonRenderer, OpenApiYamlRenderer]), name="api-schema"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
@@ -64,9 +66,9 @@ def test_a_script_can_drive_a_broadcast_without_a_browser():
 
 
 def test_the_schema_documents_every_call(client):
-    response = client.get("/api/schema", HTTP_ACCEPT="application/json")
-    assert response.status_code == 200
-    import json
+    response = client.get("/api/schema")  # JSON by default: any script can read it
+    assert response.status_code == 200 and "json" in response["Content-Type"]
+    assert client.get("/api/schema?format=yaml").content.startswith(b"openapi:")
 
     schema = json.loads(response.content)
     paths = schema["paths"]
