@@ -79,21 +79,23 @@ def detail(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
 
 
 def footage(width: int, height: int) -> tuple[list[bytes], list[bool], list[list[Any]]]:
-    """The scene pre-encoded: VP8 frame payloads, keyframe flags, and per frame the
-    strangers' judged faces as (box, source detail)."""
+    """The scene pre-encoded, each frame stamped with its step in the loop: VP8 payloads,
+    keyframe flags, and per step the strangers' judged faces as (box, source detail)."""
     from ciasom.media.encoder import VideoEncoder
     from ciasom.scene import Scene
 
     scene = Scene(width, height, fps=FPS, seconds=SCENE_SECONDS)
     encoder = VideoEncoder("video/VP8")
     payloads, keys, strangers = [], [], []
-    for index in range(scene.frames):
+    # Forwards then backwards: the loop never makes faces jump, like a real camera.
+    order = list(range(scene.frames)) + list(range(scene.frames - 2, 0, -1))
+    for step, index in enumerate(order):
         image, truth = scene.frame(index)
-        stamp(image, index)
+        stamp(image, step)
         frame = av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420),
                                            format="yuv420p")
-        frame.pts, frame.time_base = index * 3000, VIDEO_CLOCK
-        packets = encoder.encode(frame, keyframe=index == 0)
+        frame.pts, frame.time_base = step * 3000, VIDEO_CLOCK
+        packets = encoder.encode(frame, keyframe=step == 0)
         payloads.append(b"".join(bytes(p) for p in packets))
         keys.append(any(p.is_keyframe for p in packets))
         strangers.append([
@@ -126,10 +128,9 @@ class Relay:
 def make_processor(kind: str):
     if kind == "relay":
         return Relay()
-    from ciasom.engine.live import LiveEngine
-
     from ciasom.engine.enrolment import enrol_photo
     from ciasom.engine.gallery import Gallery
+    from ciasom.engine.live import LiveEngine
     from ciasom.engine.settings import EngineSettings
     from ciasom.sample_photos import photo
     from ciasom.scene import ALLOWED, ENROL_PHOTOS
@@ -282,11 +283,11 @@ async def run_case(server, size: int, kind: str, viewers: int, seconds: float,
             if self.start is None:
                 self.start = time.monotonic()
             await asyncio.sleep(max(0.0, self.start + self.sent / FPS - time.monotonic()))
-            index = self.sent % len(payloads)
-            packet = av.Packet(payloads[index])
+            step = self.sent % len(payloads)
+            packet = av.Packet(payloads[step])
             packet.pts, packet.time_base = self.sent * 3000, VIDEO_CLOCK
-            packet.is_keyframe = keys[index]
-            sent_at[index] = time.monotonic()
+            packet.is_keyframe = keys[step]
+            sent_at[step] = time.monotonic()
             self.sent += 1
             return packet
 
