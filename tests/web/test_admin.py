@@ -14,11 +14,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def moderator(django_user_model):
-    from django.contrib.auth.models import Permission
+    """A staff user in the "Moderators" group that the migrations create."""
+    from django.contrib.auth.models import Group
 
     user = django_user_model.objects.create_user("mod", password="x", is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(
-        codename__in=["view_user", "view_broadcast", "change_broadcast"]))
+    user.groups.add(Group.objects.get(name="Moderators"))
     return user
 
 
@@ -59,3 +59,34 @@ def test_enrolled_faces_are_not_in_the_admin(admin_client, alice):
 
 def test_ordinary_users_cannot_reach_the_admin(alice_browser):
     assert alice_browser.get("/admin/broadcasts/broadcast/").status_code == 302
+
+
+def test_moderators_cannot_hand_out_rights(moderator, alice, rf, admin_user):
+    from django.contrib import admin
+    from django.contrib.auth import get_user_model
+
+    user_admin = admin.site._registry[get_user_model()]
+    request = rf.get("/")
+    request.user = moderator
+    editable = user_admin.get_form(request, alice).base_fields
+    assert "is_active" in editable
+    assert not {"is_staff", "is_superuser", "groups", "user_permissions"} & set(editable)
+    request.user = admin_user
+    assert {"is_staff", "is_superuser"} <= set(user_admin.get_form(request, alice).base_fields)
+
+
+def test_moderators_can_disable_an_account(client, moderator, alice):
+    client.force_login(moderator)
+    url = f"/admin/auth/user/{alice.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "is_active"}
+    data.update({"profile-TOTAL_FORMS": "1", "profile-INITIAL_FORMS": "1",
+                 "profile-MIN_NUM_FORMS": "0", "profile-MAX_NUM_FORMS": "1",
+                 "profile-0-id": alice.profile.pk, "profile-0-user": alice.pk,
+                 "profile-0-nickname": ""})
+    response = client.post(url, data)
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert not alice.is_active  # disabled: no log-in, no publishing with the stream key
+    assert client.get("/admin/auth/group/").status_code == 403
+    assert client.get("/admin/broadcasts/broadcast/add/").status_code == 403
