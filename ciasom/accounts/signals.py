@@ -16,6 +16,16 @@ def create_profile(sender, instance, created, **kwargs) -> None:
         Profile.objects.get_or_create(user=instance)
 
 
+@receiver(post_save, sender=get_user_model())
+def disabled_accounts_go_off_air(sender, instance, created, **kwargs) -> None:
+    """A moderator disabling an account also ends whatever it is broadcasting."""
+    if not instance.is_active and not created:
+        from ciasom.broadcasts.models import Broadcast
+
+        for broadcast in Broadcast.objects.filter(owner=instance, is_live=True):
+            broadcast.end()
+
+
 @receiver(post_delete, sender=Profile)
 def delete_avatar(sender, instance: Profile, **kwargs) -> None:
     if instance.avatar:

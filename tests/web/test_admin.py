@@ -76,6 +76,8 @@ def test_moderators_cannot_hand_out_rights(moderator, alice, rf, admin_user):
 
 
 def test_moderators_can_disable_an_account(client, moderator, alice):
+    live = Broadcast.objects.create(owner=alice, title="on air")
+    live.start()
     client.force_login(moderator)
     url = f"/admin/auth/user/{alice.pk}/change/"
     form = client.get(url).context["adminform"].form
@@ -88,5 +90,6 @@ def test_moderators_can_disable_an_account(client, moderator, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert not alice.is_active  # disabled: no log-in, no publishing with the stream key
+    assert not Broadcast.objects.get(pk=live.pk).is_live  # and off the air at once
     assert client.get("/admin/auth/group/").status_code == 403
     assert client.get("/admin/broadcasts/broadcast/add/").status_code == 403
