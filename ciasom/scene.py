@@ -66,7 +66,7 @@ def _walk(t: float) -> tuple[float, float, float, float]:
 
 
 def _cross(t: float) -> tuple[float, float, float, float]:
-    return (0.9 - 0.09 * t, 0.4 + 0.02 * math.sin(t), 0.2, -5 * math.sin(t * 0.9))
+    return (0.9 - 0.09 * t, 0.36 + 0.02 * math.sin(t), 0.15, -5 * math.sin(t * 0.9))
 
 
 def _leave_and_return(t: float) -> tuple[float, float, float, float] | None:
@@ -174,6 +174,7 @@ class Scene:
         alpha = warped[:, :, 3:4].astype(np.float32) / 255
         roi = image[y1:y2, x1:x2]
         roi[:] = (warped[:, :, :3] * alpha + roi * (1 - alpha)).astype(np.uint8)
+        owner[y1:y2, x1:x2][alpha[:, :, 0] > 0.5] = 0  # hair and shoulders hide what is behind
         face = np.zeros((y2 - y1, x2 - x1), np.uint8)
         axes = (max(1, int((fx2 - fx1) * scale / 2)), max(1, int((fy2 - fy1) * scale / 2)))
         cv2.ellipse(face, (int(cx * self.width) - x1, int(cy * self.height) - y1), axes, -angle,

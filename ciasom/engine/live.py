@@ -87,7 +87,7 @@ class LiveEngine:
                 self._counts["covered_whole"] += 1
                 return cover_whole_frame(frame)
             out = frame.copy()
-            cover_faces(out, self._tracker, timestamp, self._settings, self._seen_ids)
+            cover_faces(frame, out, self._tracker, timestamp, self._settings, self._seen_ids)
             return out
 
     def update(self, settings: EngineSettings | None = None,

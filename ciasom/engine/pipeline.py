@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from . import policy
@@ -17,7 +18,7 @@ from .detector import FaceDetector
 from .embedder import FaceEmbedder
 from .finder import FaceFinder
 from .gallery import Gallery
-from .geometry import Box
+from .geometry import Box, clip
 from .mosaic import cover, cover_whole_frame
 from .recognition import crop_for_look, look, record
 from .settings import EngineSettings
@@ -42,24 +43,53 @@ class FrameResult:
     timings: dict[str, float] = field(default_factory=dict)  # ms per stage
 
 
-def cover_faces(frame: np.ndarray, tracker: Tracker, at: float, settings: EngineSettings,
-                seen_ids: set[int]) -> list[FaceReport]:
-    """Cover, in place, every tracked face the policy does not show.
+def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float,
+                settings: EngineSettings, seen_ids: set[int]) -> list[FaceReport]:
+    """Cover, in `out` (a copy of `source`), every tracked face the policy does not show.
 
     `seen_ids` are the tracks found by the latest analysis; every other track is coasting.
+    A coasting face that overlaps a face shown right now is behind it (were it in front,
+    it would have been found): its cover stops at the shown face itself — the ellipse in
+    its box, not the box's corners, where the face behind may peek out — so people walking
+    behind the host do not mosaic the host.
     """
-    reports = []
+    decided = []
     for track in tracker.tracks:
         coasting = track.id not in seen_ids
-        box = track.predict(at, tracker.coast_seconds)
         decision = policy.decide(settings.mode, track, at, coasting=coasting, degraded=False)
-        covered = None
-        if not decision.visible:
-            covered = cover(frame, box, settings.style, settings.margin, settings.strength)
+        decided.append((track, track.predict(at, tracker.coast_seconds), coasting, decision))
+    covered: dict[int, tuple[int, int, int, int] | None] = {}
+    for track, box, coasting, decision in decided:
+        if coasting and not decision.visible:
+            covered[track.id] = cover(out, box, settings.style, settings.margin,
+                                      settings.strength)
+    if covered:
+        for _track, box, coasting, decision in decided:
+            if decision.visible and not coasting:
+                _restore_face(source, out, box)
+    for track, box, coasting, decision in decided:
+        if not coasting and not decision.visible:
+            covered[track.id] = cover(out, box, settings.style, settings.margin,
+                                      settings.strength)
+    reports = []
+    for track, box, _coasting, decision in decided:
         last = track.looks[-1] if track.looks else None
-        reports.append(FaceReport(box, covered, track.id, decision.person,
+        reports.append(FaceReport(box, covered.get(track.id), track.id, decision.person,
                                   last.distance if last else None, decision.reason))
     return reports
+
+
+def _restore_face(source: np.ndarray, out: np.ndarray, box: Box) -> None:
+    height, width = out.shape[:2]
+    x1, y1, x2, y2 = clip(box, width, height)
+    if x2 <= x1 or y2 <= y1:
+        return
+    mask = np.zeros((y2 - y1, x2 - x1), np.uint8)
+    cx, cy = (box[0] + box[2]) / 2 - x1, (box[1] + box[3]) / 2 - y1
+    axes = (int((box[2] - box[0]) * 0.47), int((box[3] - box[1]) * 0.47))
+    cv2.ellipse(mask, (int(cx), int(cy)), axes, 0, 0, 360, 1, -1)
+    region = mask.astype(bool)
+    out[y1:y2, x1:x2][region] = source[y1:y2, x1:x2][region]
 
 
 class PrivacyEngine:
@@ -94,7 +124,8 @@ class PrivacyEngine:
             timings["recognise"] = _ms_since(start)
             start = time.perf_counter()
             out = frame.copy()
-            faces = cover_faces(out, self.tracker, at, self.settings, {t.id for t in seen})
+            faces = cover_faces(frame, out, self.tracker, at, self.settings,
+                                {t.id for t in seen})
             timings["mosaic"] = _ms_since(start)
         except Exception as error:  # noqa: BLE001 — whatever broke, nothing raw goes out
             return FrameResult(cover_whole_frame(frame), [], f"{type(error).__name__}: {error}",

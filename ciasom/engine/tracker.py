@@ -6,11 +6,11 @@ model, used for two things: predicting where a face is *now* when the last detec
 few frames old (the live path), and coasting — when the detector misses a face, its
 predicted box stays covered for `coast_seconds`, growing as the prediction gets less sure.
 
-A track records when its identity may have changed (its box jumped, or it overlaps another
-track so much that one detection could belong to either): the recogniser's looks are then
-forgotten, so a visible decision is never handed from one face to another. A small face
-passing behind a big one overlaps it too little to be confused with it, and does not
-cost the big one its identity.
+A track records when its identity may have changed (its box jumped, or another track's
+predicted box fitted its detection nearly as well — two faces crossing): the recogniser's
+looks are then forgotten, so a visible decision is never handed from one face to another.
+A face passing behind a visible one, seen clearly all along, fits its own track far better
+than the passer-by's and keeps its identity.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from scipy.optimize import linear_sum_assignment
 from .geometry import Box, center, enlarge, iou, iou_matrix, size
 
 MIN_IOU = 0.1
+AMBIGUITY_MARGIN = 0.3  # a rival track within this IoU of the chosen one makes a match unsure
 MAX_CENTRE_JUMP = 0.8  # of the face size: a match further than this is not the same face
 JUMP_FORGETS_IDENTITY = 0.5  # of the face size, beyond what the motion model predicted
 VELOCITY_WINDOW = 0.5  # seconds of detections the velocity is measured over
@@ -49,7 +50,7 @@ class Track:
     hits: int = 1
     looks: list[Look] = field(default_factory=list)
     epoch: int = 0  # bumped whenever the identity is forgotten; late looks of an old epoch drop
-    crowded: bool = False  # overlapping another face now: no look can be trusted to be its own
+    crowded: bool = False  # overlapping another face now: a look might describe the other
 
     def predict(self, at: float, coast_seconds: float) -> Box:
         """Expected box at time `at`; grows while coasting so a guess still covers the face."""
@@ -73,9 +74,18 @@ class Tracker:
         """Match this frame's detections; returns the tracks seen in this frame."""
         predicted = [t.predict(at, self.coast_seconds) for t in self.tracks]
         pairs = _associate(predicted, boxes)
+        ious = iou_matrix(predicted, boxes)
         seen = []
         for ti, di in pairs:
             track = self.tracks[ti]
+            rival = max((ious[k, di] for k in range(len(predicted)) if k != ti), default=0.0)
+            if rival >= MIN_IOU and rival > ious[ti, di] - AMBIGUITY_MARGIN:
+                # Another face's predicted box fits this detection almost as well: the
+                # two may have just been swapped. Neither keeps its identity.
+                track.forget_identity()
+                for k in range(len(predicted)):
+                    if k != ti and ious[k, di] == rival:
+                        self.tracks[k].forget_identity()
             self._follow(track, boxes[di], predicted[ti], at)
             seen.append(track)
         matched = {di for _, di in pairs}
@@ -86,7 +96,7 @@ class Tracker:
                 self.tracks.append(track)
                 seen.append(track)
         self.tracks = [t for t in self.tracks if at - t.seen_at <= self.coast_seconds]
-        _forget_ambiguous(self.tracks)
+        _mark_crowded(self.tracks)
         return seen
 
     def coasting(self, at: float) -> list[Track]:
@@ -130,12 +140,10 @@ def _centre_distance(a: Box, b: Box) -> float:
     return float(np.hypot(ax - bx, ay - by) / max(*size(a), *size(b), 1.0))
 
 
-def _forget_ambiguous(tracks: list[Track]) -> None:
-    """Faces that one detection could match both may be swapped: trust neither identity."""
+def _mark_crowded(tracks: list[Track]) -> None:
+    """Overlapping faces: a look now could describe the other one, so none is taken."""
     for track in tracks:
         track.crowded = False
     for a, b in itertools.combinations(tracks, 2):
         if iou(a.box, b.box) >= MIN_IOU:
-            for track in (a, b):
-                track.forget_identity()
-                track.crowded = True
+            a.crowded = b.crowded = True

@@ -13,20 +13,16 @@ from ciasom.scene import Scene
 
 
 def test_offline_engine_leaks_no_stranger_and_shows_the_allowed_person(allowed_gallery):
-    """A stranger crosses behind the allowed person at 2.5-3.3 s: covered then, by design."""
+    """Includes a stranger walking behind the allowed person (2.5-3.5 s): the stranger stays
+    covered where they peek out, the allowed person stays visible."""
     scene = Scene(854, 480, seconds=4)
     engine = PrivacyEngine(EngineSettings(), allowed_gallery)
     tally = CoverageTally(warmup_frames=30)
-    before_crossing = CoverageTally(warmup_frames=30)
     for i in range(scene.frames):
         image, truth = scene.frame(i)
-        out = engine.process(image, i / scene.fps).frame
-        tally.add(i, image, out, truth)
-        if i < 2.4 * scene.fps:
-            before_crossing.add(i, image, out, truth)
+        tally.add(i, image, engine.process(image, i / scene.fps).frame, truth)
     assert tally.unallowed > 400 and tally.leaked == 0
-    assert before_crossing.visible_rate > 0.95, before_crossing.visible_rate
-    assert tally.visible_rate > 0.7, tally.visible_rate
+    assert tally.visible_rate > 0.95, tally.visible_rate
 
 
 def test_mode_all_covers_the_allowed_person_too(allowed_gallery):
