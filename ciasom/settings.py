@@ -7,7 +7,6 @@ DATABASE_URL / REDIS_URL / SECRET_KEY / ALLOWED_HOSTS (see README and deploy/).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import secrets
@@ -77,10 +76,8 @@ INSTALLED_APPS = [
     "ciasom.accounts",
     "ciasom.faces",
     "ciasom.broadcasts",
+    "ciasom.live",  # WHIP/WHEP, the publisher and player (the live media path)
 ]
-# The live media path (WHIP/WHEP) is its own app, added when present in the tree.
-if importlib.util.find_spec("ciasom.live") is not None:
-    INSTALLED_APPS.append("ciasom.live")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

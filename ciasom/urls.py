@@ -1,8 +1,6 @@
-"""Pages, the JSON API under /api/, public media, and the live media path when present."""
+"""Pages, the JSON API under /api/, the live media path (WHIP/WHEP), public media."""
 
 from __future__ import annotations
-
-import importlib.util
 
 from django.conf import settings
 from django.contrib import admin
@@ -21,12 +19,9 @@ urlpatterns = [
     path("api/", include("ciasom.api")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # WHIP/WHEP and the live status endpoint (ciasom.live).
+    path("", include("ciasom.live.urls")),
     # Public media only (avatars, processed broadcast thumbnails). Enrolment photos live
     # outside MEDIA_ROOT and are served by owner-checked views. nginx may serve this itself.
     re_path(r"^media/(?P<path>(?:avatars|thumbnails)/[\w.-]+\.jpg)$", public_media),
 ]
-
-# WHIP/WHEP and the player/publisher pages (ciasom.live, another team's app).
-if (importlib.util.find_spec("ciasom.live") is not None
-        and importlib.util.find_spec("ciasom.live.urls") is not None):
-    urlpatterns.append(path("", include("ciasom.live.urls")))
