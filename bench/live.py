@@ -19,7 +19,7 @@ Three processes on loopback, so the server's CPU is its own:
   the cores being measured); they report fps.
 
 Results: fps out, latency p50/p95, ``ratio`` = engine / relay of the same size and viewers,
-server CPU ms per frame (total, and decode / convert / render (mosaic) / encode medians),
+server CPU ms per frame sent (total, and decode / convert / render (mosaic) / encode medians),
 the engine's own stats, and leaked stranger faces among the checked frames.
 """
 
@@ -183,11 +183,11 @@ async def _server(conn) -> None:
             conn.send((await stream.watch(args[0])).answer)
         elif message == "mark":
             decode_ms.clear()
-            mark = (time.process_time(), stream.status()["frames_received"])
+            mark = (time.process_time(), stream.frames_out)
             conn.send(None)
         elif message == "status":
             status = stream.status()
-            frames = status["frames_received"] - mark[1]
+            frames = status["frames_out"] - mark[1]
             cpu = time.process_time() - mark[0]
             status["cpu_ms_per_frame"] = round(cpu * 1000 / max(1, frames), 1)
             status["ms"]["decode"] = round(statistics.median(decode_ms), 2) if decode_ms else None

@@ -125,6 +125,7 @@ class LiveStream:
         self.render_budget = render_budget
         self.viewers: dict[str, Viewer] = {}
         self.ended = asyncio.Event()  # set once everything is released and on_ended ran
+        self.frames_out = 0  # frames processed and handed to the viewers
         self.covered = 0  # frames that went out whole-frame pixelated (fail-closed)
         self.errors = 0  # engine exceptions
         self.started = time.time()
@@ -303,6 +304,7 @@ class LiveStream:
             "fps_out": self._meter.rate("out"),
             "frames_received": self._latest.received if self._latest else 0,
             "frames_dropped": self._latest.dropped if self._latest else 0,
+            "frames_out": self.frames_out,
             "frames_covered": self.covered,
             "engine_errors": self.errors,
             "ms": {
@@ -354,6 +356,7 @@ class LiveStream:
                 if viewer.connected and viewer.mime_type == mime:
                     for packet in encoded:
                         viewer.video.put(packet)
+        self.frames_out += 1
         self._meter.tick("out")
         self._meter.time("total", time.perf_counter() - started)
         if thumbnail is not None and self._on_thumbnail is not None:
