@@ -19,11 +19,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def default_ice_hosts(host: str) -> str | None:
+    """On a loopback address, offer only that address as the host candidate: a browser on
+    the same machine then connects without a packet leaving it (DESIGN.md §4)."""
+    if not is_loopback(host):
+        return None
+    return "127.0.0.1" if host == "localhost" else host.strip("[]")
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
-    if is_loopback(host):
-        # Offer the loopback address as the only host candidate: a browser on the same
-        # machine then connects without a packet leaving it (DESIGN.md §4).
-        os.environ.setdefault("CIASOM_ICE_HOSTS", "127.0.0.1" if host == "localhost" else host)
+    ice_hosts = default_ice_hosts(host)
+    if ice_hosts:
+        os.environ.setdefault("CIASOM_ICE_HOSTS", ice_hosts)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ciasom.settings")
 
     import django

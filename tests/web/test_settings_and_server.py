@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ciasom.server import is_loopback
+from ciasom.server import default_ice_hosts, is_loopback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -74,6 +74,14 @@ def test_environment_overrides(tmp_path):
 ])
 def test_loopback_hosts_are_recognised(host, loopback):
     assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize(("host", "ice_hosts"), [
+    ("127.0.0.1", "127.0.0.1"), ("localhost", "127.0.0.1"), ("[::1]", "::1"),
+    ("0.0.0.0", None), ("192.168.1.20", None),
+])
+def test_serve_on_loopback_offers_only_loopback_candidates(host, ice_hosts):
+    assert default_ice_hosts(host) == ice_hosts
 
 
 ASGI_PROBE = """
