@@ -189,11 +189,16 @@ def test_sign_up_enrol_and_set_up_a_broadcast(server, browser, tmp_path):
     assert key_input.input_value().startswith("live_")
     shot(page, "my-page")
 
-    # Once live, the home page lists it (placeholder thumbnail until the live path writes one).
-    make_live(server, broadcast_id)
+    # Once live, the open home page picks it up by itself (it refreshes every 30 s and
+    # when the tab comes back into view), with a placeholder thumbnail until the live path
+    # writes one.
     page.goto(base + "/")
+    assert page.locator("#live-empty").is_visible()
+    make_live(server, broadcast_id)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     card = page.locator("#live-list .card", has_text="Evening walk by the river")
-    assert card.is_visible() and "hana" in card.inner_text()
+    card.wait_for()
+    assert "hana" in card.inner_text()
     shot(page, "live-list")
     page.set_viewport_size({"width": 390, "height": 780})
     shot(page, "live-list-phone")
