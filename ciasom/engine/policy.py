@@ -18,7 +18,7 @@ LOOK_SPACING = 0.15  # seconds; closer looks see the same pixels and count as on
 REVERIFY_EVERY = 2.0  # seconds between re-verifications of a shown face
 FRESH_FOR = 3.0  # seconds a match stays valid: one late re-verification is tolerated
 UNSURE_RECHECK = (0.3, 0.6, 1.2, 2.4)  # s; a face near the threshold may be an allowed person
-STRANGER_DISTANCE = 0.72  # beyond this a face is clearly nobody allowed ...
+STRANGER_DISTANCE = 0.66  # beyond this (p1 of different people) a face is nobody allowed ...
 STRANGER_RECHECK = (3.0, 6.0, 12.0)  # ... and is re-checked less and less often (90 ms a look)
 MIN_FACE_PX = 40  # smaller faces cannot be identified reliably, so they stay covered
 
@@ -77,19 +77,18 @@ def needs_look(track: Track, at: float) -> bool:
     if not track.looks:
         return True
     last = track.looks[-1]
-    if last.person is None:
-        clear_stranger = (last.distance or 0.0) >= STRANGER_DISTANCE
+    if last.person is not None:
+        wait = LOOK_SPACING if verified_person(track.looks, at) is None else REVERIFY_EVERY
+    else:
         misses = 0
         for earlier in reversed(track.looks):
             if earlier.person is not None:
                 break
-            if ((earlier.distance or 0.0) >= STRANGER_DISTANCE) != clear_stranger:
-                break
             misses += 1
-        backoff = STRANGER_RECHECK if clear_stranger else UNSURE_RECHECK
+        # A face that ever matched an allowed person (now turned away, say) is never written
+        # off as a stranger: it may turn back any moment.
+        stranger = ((last.distance or 0.0) >= STRANGER_DISTANCE
+                    and not any(earlier.person for earlier in track.looks))
+        backoff = STRANGER_RECHECK if stranger else UNSURE_RECHECK
         wait = backoff[min(misses, len(backoff)) - 1]
-    elif verified_person(track.looks, at) is None:
-        wait = LOOK_SPACING
-    else:
-        wait = REVERIFY_EVERY
     return at - last.at >= wait

@@ -110,3 +110,10 @@ def test_an_unsure_face_is_rechecked_sooner_than_a_clear_stranger():
     unsure = track(Look(0.0, None, 0.6))
     assert needs_look(unsure, policy.UNSURE_RECHECK[0])
     assert policy.UNSURE_RECHECK[0] < policy.STRANGER_RECHECK[0]
+
+
+def test_a_face_that_matched_before_is_never_written_off_as_a_stranger():
+    far = policy.STRANGER_DISTANCE + 0.1
+    turned_away = track(Look(0.0, "me", 0.3), Look(1.0, None, far), Look(1.3, None, far))
+    assert needs_look(turned_away, 1.3 + policy.UNSURE_RECHECK[1] + 1e-6)
+    assert policy.UNSURE_RECHECK[1] < policy.STRANGER_RECHECK[0]
