@@ -56,6 +56,7 @@ class LiveEngine:
         self._error: str | None = None
         self._analysed_at: float | None = None
         self._seen_ids: set[int] = set()  # tracks found by the latest analysis
+        self._shape: tuple[int, ...] | None = None  # frame size the tracks are measured in
         self._engine_ms: deque[float] = deque(maxlen=120)
         self._counts = {"submitted": 0, "analysed": 0, "dropped": 0, "rendered": 0,
                         "covered_whole": 0, "looks": 0, "errors": 0}
@@ -83,7 +84,7 @@ class LiveEngine:
             self._counts["rendered"] += 1
             if self._settings.mode == "off":
                 return frame.copy()
-            if self._degraded(timestamp) is not None:
+            if self._degraded(timestamp) is not None or frame.shape != self._shape:
                 self._counts["covered_whole"] += 1
                 return cover_whole_frame(frame)
             out = frame.copy()
@@ -156,6 +157,10 @@ class LiveEngine:
     def _analyse(self, finder: FaceFinder, frame: np.ndarray, timestamp: float) -> None:
         start = time.perf_counter()
         try:
+            if frame.shape != self._shape:  # the host changed resolution: start afresh
+                with self._lock:
+                    self._tracker = Tracker()
+                    self._shape = frame.shape
             detections = finder.find(frame, self._tracker, timestamp)
             with self._lock:
                 seen = self._tracker.update([d.box for d in detections], timestamp)

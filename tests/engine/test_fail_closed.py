@@ -160,3 +160,17 @@ def test_a_live_embedder_error_leaves_faces_covered(scene, allowed_gallery):
         assert engine.stats()["looks"] > 0
     finally:
         engine.close()
+
+
+def test_a_resolution_change_covers_the_whole_frame_until_analysed(scene, allowed_gallery):
+    engine = live(allowed_gallery, FaceDetector())
+    try:
+        engine.submit(scene.frame(0)[0], 0.0)
+        wait_until(lambda: engine.stats()["analysed"] == 1)
+        bigger = Scene(1280, 720, seconds=0.1).frame(0)
+        assert every_face_covered(bigger, engine.render(bigger[0], 1 / 30))
+        engine.submit(bigger[0], 1 / 30)
+        wait_until(lambda: engine.stats()["analysed"] == 2)
+        assert engine.stats()["faces"] >= 4  # tracks now in the new size
+    finally:
+        engine.close()
