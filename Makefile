@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/ciasom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-engine test-web test-postgres test-browser lint bench bench-live photos chromium clean
+.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium clean
 
 install: $(STAMP)
 
@@ -25,20 +25,36 @@ photos: install
 run: install
 	$(BIN)/ciasom serve --host $(HOST) --port $(PORT)
 
+# Debian's Chromium for the browser tests (never a browser download of Playwright's own);
+# the CJK font so Korean pages render in screenshots.
 chromium:
-	@test -x /usr/bin/chromium || { apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		chromium chromium-driver fonts-noto-cjk; }
 
 lint: install
 	$(BIN)/ruff check ciasom tests bench
 
-test: install photos chromium lint
+test: install photos chromium lint services
 	$(BIN)/pytest -q
 	$(MAKE) test-postgres
 
-# The Django suites again against the local PostgreSQL; fails (never skips) if it is not reachable.
-test-postgres: install
+# The real services the suites talk to; fail clearly (never skip) when one is down.
+services: install
+	$(BIN)/python -c "import redis; redis.Redis.from_url('redis://127.0.0.1:6379/15', socket_connect_timeout=5).ping()"
 	$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=5).close()"
+
+test-engine: install photos
+	$(BIN)/pytest -q tests/engine
+
+test-web: install photos services
+	$(BIN)/pytest -q -m "not browser" tests/web
+
+test-browser: install photos chromium services
+	$(BIN)/pytest -q -m browser
+
+# The Django suites again against the local PostgreSQL; fails (never skips) if it is not reachable.
+test-postgres: install services
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" tests/web
 
 bench: install photos
