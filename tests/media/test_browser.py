@@ -80,12 +80,15 @@ def test_publish_from_the_host_page_and_watch_on_the_viewer_page(server, browser
     host.fill("input[name=password]", PASSWORD)
     host.click("#login-form button[type=submit]")
     host.goto(f"{server}/broadcasts/{broadcast['id']}/")
+
+    # The viewer's page is open before the broadcast starts; it starts playing by itself.
+    viewer = browser.new_page()
+    viewer.goto(f"{server}/watch/{broadcast['id']}")
+    viewer.wait_for_selector("#player[data-state=offline]")
+
     host.select_option("#resolution", "480")
     host.click("#go-live")
     host.wait_for_selector("#studio[data-state=live]", timeout=20000)
-
-    viewer = browser.new_page()
-    viewer.goto(f"{server}/watch/{broadcast['id']}")
     viewer.wait_for_selector("#player[data-state=playing]", timeout=20000)
     viewer.wait_for_function("document.querySelector('video').videoWidth > 0", timeout=20000)
 

@@ -1,4 +1,6 @@
-// The viewer's player: WHEP into <video>, reconnects on its own, shows when the broadcast ends.
+// The viewer's player: WHEP into <video>. It follows the broadcast's status: connects when
+// it is live (also when it starts after the page was opened), reconnects after a network
+// failure, and shows "ended" when the host stops.
 "use strict";
 (() => {
   const root = document.getElementById("player");
@@ -9,46 +11,53 @@
   const statusUrl = `/live/${article.dataset.broadcast}/status`;
   const iceServers = Ciasom.iceServersFrom("ice-servers");
   let session = null;
-  let ended = false;
+  let connecting = false;
   let retry = null;
 
   const show = (key) => {
     root.dataset.state = key;
     state.textContent = state.dataset[key] || "";
-    state.hidden = key === "playing";
-    video.hidden = key === "ended";
+    state.hidden = key === "playing" || key === "offline";
+    video.hidden = key === "ended" || key === "offline";
   };
 
-  const end = () => {
-    ended = true;
+  const hangUp = () => {
     clearTimeout(retry);
+    retry = null;
     if (session) session.close();
     session = null;
     video.srcObject = null;
+  };
+
+  const end = () => {
+    hangUp();
     show("ended");
   };
 
   const reconnect = (seconds) => {
-    if (ended) return;
     clearTimeout(retry);
-    retry = setTimeout(connect, seconds * 1000);
+    retry = setTimeout(() => { retry = null; connect(); }, seconds * 1000);
   };
 
   async function connect() {
-    if (ended) return;
-    if (session) session.close();
-    session = null;
-    show("connecting");
+    if (connecting) return;
+    connecting = true;
+    hangUp();
+    show(root.dataset.state === "playing" ? "reconnecting" : "connecting");
+    const offline = root.querySelector(".offline");
+    if (offline) offline.remove();
     try {
       session = await Ciasom.watch(root.dataset.whepUrl, video, iceServers);
     } catch (error) {
-      if (error.status === 404) return poll();  // not (or no longer) live: the poll decides
+      connecting = false;
+      if (error.status === 404) return end();  // not live (any more)
       show(error.status === 503 ? "full" : "reconnecting");
       return reconnect(error.retryAfter || 3);
     }
+    connecting = false;
     const pc = session.pc;
     pc.addEventListener("connectionstatechange", () => {
-      if (pc !== (session && session.pc)) return;
+      if (!session || pc !== session.pc) return;
       if (pc.connectionState === "connected") show("playing");
       if (["failed", "closed", "disconnected"].includes(pc.connectionState)) {
         show("reconnecting");
@@ -59,20 +68,19 @@
   }
 
   async function poll() {
-    if (ended) return;
     try {
       const response = await fetch(statusUrl, {cache: "no-store"});
-      if (response.ok) {
-        const status = await response.json();
-        const viewers = document.getElementById("viewers");
-        if (viewers) viewers.textContent = status.viewers;
-        if (!status.live && (status.ended || session === null)) return end();
-      }
+      if (!response.ok) return;
+      const status = await response.json();
+      const viewers = document.getElementById("viewers");
+      if (viewers) viewers.textContent = status.viewers;
+      if (status.live && !session && !connecting && !retry) connect();
+      if (!status.live && (session || connecting || retry)) end();
     } catch (error) { /* offline for a moment: try again on the next tick */ }
   }
 
   setInterval(poll, 3000);
-  video.addEventListener("play", () => show("playing"));
-  window.addEventListener("pagehide", () => { if (session) session.close(); });
+  video.addEventListener("play", () => { if (session) show("playing"); });
+  window.addEventListener("pagehide", hangUp);
   if (root.dataset.live === "1") connect(); else show("offline");
 })();
