@@ -42,7 +42,7 @@ test: install photos chromium lint services
 # The real services the suites talk to; fail clearly (never skip) when one is down.
 services: install
 	$(BIN)/python -c "import redis; redis.Redis.from_url('redis://127.0.0.1:6379/15', socket_connect_timeout=5).ping()"
-	$(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=5).close()"
+	$(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=5).close()"
 
 test-engine: install photos
 	$(BIN)/pytest -q tests/engine

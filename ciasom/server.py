@@ -27,6 +27,17 @@ def default_ice_hosts(host: str) -> str | None:
     return "127.0.0.1" if host == "localhost" else host.strip("[]")
 
 
+def end_orphaned_broadcasts() -> int:
+    """Broadcasts marked live by a server that stopped (crash, restart): nobody holds their
+    media sessions any more, so they are ended before the new process serves anything."""
+    from ciasom.broadcasts.models import Broadcast
+
+    orphans = list(Broadcast.objects.filter(is_live=True))
+    for broadcast in orphans:
+        broadcast.end()
+    return len(orphans)
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     ice_hosts = default_ice_hosts(host)
     if ice_hosts:
@@ -38,6 +49,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     django.setup()
     call_command("migrate", interactive=False, verbosity=1)
+    end_orphaned_broadcasts()
 
     import uvicorn
 

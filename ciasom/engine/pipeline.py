@@ -63,10 +63,11 @@ def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float
         if coasting and not decision.visible:
             covered[track.id] = cover(out, box, settings.style, settings.margin,
                                       settings.strength)
-    if covered:
-        for _track, box, coasting, decision in decided:
-            if decision.visible and not coasting:
-                _restore_face(source, out, box)
+    behind = [area for area in covered.values() if area is not None]
+    for _track, box, coasting, decision in decided:
+        if decision.visible and not coasting:
+            for area in behind:
+                _restore_face(source, out, box, area)
     for track, box, coasting, decision in decided:
         if not coasting and not decision.visible:
             covered[track.id] = cover(out, box, settings.style, settings.margin,
@@ -79,9 +80,13 @@ def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float
     return reports
 
 
-def _restore_face(source: np.ndarray, out: np.ndarray, box: Box) -> None:
+def _restore_face(source: np.ndarray, out: np.ndarray, box: Box,
+                  covered: tuple[int, int, int, int]) -> None:
+    """Undo, inside the ellipse of a shown face, a cover drawn over `covered`."""
     height, width = out.shape[:2]
-    x1, y1, x2, y2 = clip(box, width, height)
+    fx1, fy1, fx2, fy2 = clip(box, width, height)
+    x1, y1 = max(fx1, covered[0]), max(fy1, covered[1])
+    x2, y2 = min(fx2, covered[2]), min(fy2, covered[3])
     if x2 <= x1 or y2 <= y1:
         return
     mask = np.zeros((y2 - y1, x2 - x1), np.uint8)
