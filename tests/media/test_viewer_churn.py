@@ -20,7 +20,13 @@ from .clients import (
 
 def peer_connections() -> int:
     gc.collect()
-    return sum(isinstance(o, RTCPeerConnection) for o in gc.get_objects())
+    count = 0
+    for o in gc.get_objects():
+        try:
+            count += isinstance(o, RTCPeerConnection)
+        except ReferenceError:  # a weak proxy whose object is already gone
+            continue
+    return count
 
 
 async def settled(check, timeout=20.0):
