@@ -32,16 +32,20 @@ from .settings import EngineSettings
 from .tracker import Tracker
 
 STALE_AFTER = 0.5  # seconds: an analysis older than this no longer says where faces are
+MAX_ANALYSES_PER_SECOND = 20.0  # leaves the cores to decoding, encoding and sending; the
+# frames between analyses are covered at the faces' predicted places
 
 
 class LiveEngine:
     def __init__(self, settings: EngineSettings, gallery: Gallery, *, threads: int = 1,
                  stale_after: float = STALE_AFTER,
+                 max_rate: float = MAX_ANALYSES_PER_SECOND,
                  detector_factory: Callable[[], FaceDetector] | None = None,
                  embedder_factory: Callable[[], Any] | None = None) -> None:
         self._settings = settings
         self._gallery = gallery
         self._stale_after = stale_after
+        self._min_interval = 1.0 / max_rate
         self._detector_factory = detector_factory or (
             lambda: FaceDetector(width=settings.detect_width, threads=threads))
         self._embedder_factory = embedder_factory or EmbedderProcess
@@ -144,7 +148,12 @@ class LiveEngine:
             return
         with self._lock:
             self._ready = True
+        started = 0.0
         while not self._closed:
+            rest = self._min_interval - (time.monotonic() - started)
+            if rest > 0:
+                time.sleep(rest)
+            started = time.monotonic()
             with self._frame_ready:
                 while self._latest is None and not self._closed:
                     self._frame_ready.wait(timeout=0.5)
