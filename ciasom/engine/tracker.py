@@ -53,10 +53,16 @@ class Track:
     crowded: bool = False  # overlapping another face now: a look might describe the other
 
     def predict(self, at: float, coast_seconds: float) -> Box:
-        """Expected box at time `at`; grows while coasting so a guess still covers the face."""
+        """Where the face is at time `at`: the box swept along its velocity, grown while
+        coasting so a guess still covers the face."""
         dt = max(0.0, at - self.seen_at)
+        if dt == 0:
+            return self.box
         dx, dy = self.velocity[0] * dt, self.velocity[1] * dt
-        box: Box = (self.box[0] + dx, self.box[1] + dy, self.box[2] + dx, self.box[3] + dy)
+        # From where it was to where it should be: a face that stopped or turned back since
+        # is still inside.
+        box: Box = (self.box[0] + min(dx, 0), self.box[1] + min(dy, 0),
+                    self.box[2] + max(dx, 0), self.box[3] + max(dy, 0))
         return enlarge(box, 1 + 0.6 * min(dt / coast_seconds, 1.0)) if dt > 0.1 else box
 
     def forget_identity(self) -> None:
