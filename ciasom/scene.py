@@ -70,9 +70,10 @@ def _cross(t: float) -> tuple[float, float, float, float]:
 
 
 def _leave_and_return(t: float) -> tuple[float, float, float, float] | None:
+    """Walks out on the right (gone from about 2.9 s), comes back in from 5.5 s."""
     if 3.5 < t < 5.5:
         return None
-    x = 0.62 + 0.1 * t if t <= 3.5 else 1.2 - 0.1 * (t - 5.5)
+    x = 0.62 + 0.15 * t if t <= 3.5 else 1.15 - 0.1 * (t - 5.5)
     return (x, 0.78, 0.2, 0.0)
 
 
