@@ -15,11 +15,13 @@ import time
 import numpy as np
 
 from .detector import TILES, Detection, FaceDetector, merge
-from .geometry import iou
+from .geometry import Box, iou
+from .policy import MIN_FACE_PX
 from .tracker import MIN_IOU, Tracker
 
 MAX_CLOSE_UPS = 12  # per frame; beyond this the remaining tracks coast (and stay covered)
 CLOSE_UP_AFTER = 0.05  # s; a face found a frame ago coasts one frame before a close-up
+CLOSE_UP_AFTER_TINY = 0.1  # s; faces too small to identify move few pixels and stay covered
 
 
 class FaceFinder:
@@ -40,13 +42,17 @@ class FaceFinder:
                 found = merge(found, self.detector.detect_tile(frame, self._tile))
             self._tile += 1
         expected = [t.predict(at, tracker.coast_seconds) for t in tracker.tracks
-                    if at - t.seen_at >= CLOSE_UP_AFTER]
+                    if at - t.seen_at >= (CLOSE_UP_AFTER_TINY if _tiny(t.box) else CLOSE_UP_AFTER)]
         missing = [box for box in expected if all(iou(box, d.box) < MIN_IOU for d in found)]
         if missing:
             with _timed(timings, "detect_close_ups"):
                 found = merge(found, self.detector.detect_around(frame,
                                                                  missing[:MAX_CLOSE_UPS]))
         return found
+
+
+def _tiny(box: Box) -> bool:
+    return min(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX
 
 
 class _timed:
