@@ -8,6 +8,7 @@ mosaicked too, and ending on the host page reaches the viewer.
 import base64
 import time
 import urllib.request
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -59,6 +60,9 @@ def browser(tmp_path, camera_file):
         context.close()
 
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
 def grab(page) -> np.ndarray:
     data = page.locator("video").evaluate(GRAB)
     png = base64.b64decode(data.split(",", 1)[1])
@@ -101,6 +105,9 @@ def test_publish_from_the_host_page_and_watch_on_the_viewer_page(server, browser
         grabs.append(judge(grab(viewer)))
         time.sleep(0.25)
     viewer.locator("video").screenshot(path=str(tmp_path / "viewer.png"))
+    # What a viewer sees, kept as a test artefact (real third-party faces: never committed).
+    ARTIFACTS.mkdir(exist_ok=True)
+    viewer.screenshot(path=str(ARTIFACTS / "viewer-page.png"))
     assert not any(g[a.label] for g in grabs for a in footage.ACTORS if not a.allowed), grabs
     assert grab(viewer).shape[:2] == (footage.HEIGHT, footage.WIDTH)  # full resolution
 
