@@ -19,8 +19,6 @@ import numpy as np
 
 from .geometry import Box, enlarge
 
-EMBEDDING_SIZE = 128
-
 
 class FaceEmbedder:
     """Thread-safe: dlib's models are shared read-only, calls are serialised by a lock."""

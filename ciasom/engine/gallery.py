@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+EMBEDDING_SIZE = 128  # dlib ResNet descriptors
+
 # Same person: median 0.39, p95 0.51; strangers wrongly matched: 0 % at 0.50, 0.5-2.6 % at
 # 0.55 (DESIGN.md §5). A look counts only when it is clearly inside 0.50 ...
 MATCH_DISTANCE = 0.50
@@ -24,7 +26,7 @@ class Gallery:
 
     def __init__(self, people: dict[str, np.ndarray]) -> None:
         self._names = list(people)
-        self._embeddings = [np.asarray(e, dtype=np.float32).reshape(-1, 128)
+        self._embeddings = [np.asarray(e, dtype=np.float32).reshape(-1, EMBEDDING_SIZE)
                             for e in people.values()]
 
     @classmethod

@@ -44,10 +44,8 @@ class Track:
     id: int
     box: Box  # where the face was last detected
     seen_at: float
-    born_at: float
     velocity: tuple[float, float] = (0.0, 0.0)  # of the box centre, pixels per second
     trail: list[tuple[float, float, float]] = field(default_factory=list)  # (at, cx, cy)
-    hits: int = 1
     looks: list[Look] = field(default_factory=list)
     epoch: int = 0  # bumped whenever the identity is forgotten; late looks of an old epoch drop
     crowded: bool = False  # overlapping another face now: a look might describe the other
@@ -97,16 +95,12 @@ class Tracker:
         matched = {di for _, di in pairs}
         for di, box in enumerate(boxes):
             if di not in matched:
-                track = Track(next(self._ids), box, seen_at=at, born_at=at,
-                              trail=[(at, *center(box))])
+                track = Track(next(self._ids), box, seen_at=at, trail=[(at, *center(box))])
                 self.tracks.append(track)
                 seen.append(track)
         self.tracks = [t for t in self.tracks if at - t.seen_at <= self.coast_seconds]
         _mark_crowded(self.tracks)
         return seen
-
-    def coasting(self, at: float) -> list[Track]:
-        return [t for t in self.tracks if t.seen_at < at]
 
     def _follow(self, track: Track, box: Box, predicted: Box, at: float) -> None:
         (px, py), (bx, by) = center(predicted), center(box)
@@ -120,7 +114,6 @@ class Tracker:
             track.forget_identity()
         track.box = box
         track.seen_at = at
-        track.hits += 1
 
 
 def _associate(predicted: list[Box], boxes: list[Box]) -> list[tuple[int, int]]:

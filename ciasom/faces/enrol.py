@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ciasom import tasks
+from ciasom.engine.gallery import EMBEDDING_SIZE
 from ciasom.faces.models import Photo
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _enrol_claimed(photo_id: int) -> None:
         log.exception("enrolment of photo %s failed", photo_id)
         _finish(photo, Photo.Status.REJECTED, "error", "The photo could not be processed.")
     else:
-        embedding = np.asarray(result.embedding, dtype="<f4").reshape(128)
+        embedding = np.asarray(result.embedding, dtype="<f4").reshape(EMBEDDING_SIZE)
         _finish(
             photo,
             Photo.Status.ACCEPTED,

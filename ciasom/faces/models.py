@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-EMBEDDING_SIZE = 128
+from ciasom.engine.gallery import EMBEDDING_SIZE
 
 
 def private_storage():

@@ -11,7 +11,7 @@ TINY = (100.0, 100.0, 120.0, 124.0)
 
 
 def track(*looks: Look, box=FACE) -> Track:
-    return Track(id=1, box=box, seen_at=10.0, born_at=9.0, looks=list(looks))
+    return Track(id=1, box=box, seen_at=10.0, looks=list(looks))
 
 
 def shown(t: Track, mode="except", at=10.0, coasting=False, degraded=False) -> bool:

@@ -24,7 +24,7 @@ def test_a_missed_face_coasts_on_its_predicted_box_then_is_dropped():
     for i in range(10):
         tracker.update([box_at(100 + 10 * i)], i / 30)  # 300 px/s to the right
     assert tracker.update([], 0.5) == []
-    (coasting,) = tracker.coasting(0.5)
+    (coasting,) = tracker.tracks  # kept, though not seen
     predicted = coasting.predict(0.5, tracker.coast_seconds)
     # last seen at x 190-290 (t=0.3); at 300 px/s it should be at 250-350 by now
     assert predicted[0] <= 190 and predicted[2] >= 350  # covered wherever it is between
