@@ -163,6 +163,7 @@ class LiveStream:
             if track.kind == "video" and self._latest is None:
                 self._spawn(self._run_video(track), "video")
             elif track.kind == "audio" and self._audio_encoder is None:
+                _pass_audio_on_at_once(pc, track)
                 self._audio_encoder = AudioEncoder()
                 self._spawn(self._run_audio(track), "audio")
 
@@ -473,6 +474,23 @@ class LiveStream:
             callback(self, *args)
         except Exception:
             logger.exception("stream %s: callback %r failed", self.key, callback)
+
+
+def _pass_audio_on_at_once(pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
+    """Stop aiortc holding the publisher's audio back ~60 ms longer than its video.
+
+    aiortc's audio receiver releases a packet only once 4 more have arrived (~80 ms); its
+    video receiver waits one frame (~33 ms). Viewers' players line the tracks up by when
+    we *send* them (RTCP sender reports map RTP time to our send time), so that wait made
+    viewers hear audio ~60 ms after the picture (tests/media/test_av_sync.py). Releasing
+    each packet when the next one arrives (prefetch 1) loses nothing: the buffer waits at
+    a gap whatever the prefetch.
+    """
+    for receiver in pc.getReceivers():
+        if receiver.track is track:
+            jitter_buffer = getattr(receiver, "_RTCRtpReceiver__jitter_buffer", None)
+            if jitter_buffer is not None:
+                jitter_buffer._prefetch = 1
 
 
 def _video_codec_preferences() -> list[Any]:
