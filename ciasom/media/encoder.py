@@ -100,6 +100,9 @@ class VideoEncoder:
         return context
 
 
+AUDIO_GAP = 4800  # 0.1 s at 48 kHz: more missing than jitter can explain
+
+
 class AudioEncoder:
     """Opus at 48 kHz in 20 ms packets, stamped on the stream's clock."""
 
@@ -120,9 +123,11 @@ class AudioEncoder:
         """Encode ``frame``, whose first sample is at ``pts`` (1/48000 s) on the stream clock.
 
         Output is stamped by counting samples from the first frame's ``pts``, so packets
-        stay evenly spaced whatever the arrival jitter.
+        stay evenly spaced whatever the arrival jitter. After a gap — nobody was listening,
+        or the publisher's audio dropped out — counting starts again from ``pts``, so audio
+        never falls behind the video that shares the clock.
         """
-        if self._next_pts is None:
+        if self._next_pts is None or pts - self._next_pts > AUDIO_GAP:
             self._next_pts = pts
         packets: list[av.Packet] = []
         for chunk in self._resampler.resample(frame):
