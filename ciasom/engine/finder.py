@@ -10,13 +10,12 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from .detector import TILES, Detection, FaceDetector, merge
 from .geometry import Box, iou
 from .policy import MIN_FACE_PX
+from .timing import timed
 from .tracker import MIN_IOU, Tracker
 
 MAX_CLOSE_UPS = 12  # per frame; beyond this the remaining tracks coast (and stay covered)
@@ -34,18 +33,18 @@ class FaceFinder:
     def find(self, frame: np.ndarray, tracker: Tracker, at: float,
              timings: dict[str, float] | None = None) -> list[Detection]:
         timings = {} if timings is None else timings
-        with _timed(timings, "detect"):
+        with timed(timings, "detect"):
             found = self.detector.detect(frame)
         if at - self._tile_at >= self.fine_interval / (TILES[0] * TILES[1]):
             self._tile_at = at
-            with _timed(timings, "detect_fine"):
+            with timed(timings, "detect_fine"):
                 found = merge(found, self.detector.detect_tile(frame, self._tile))
             self._tile += 1
         expected = [t.predict(at, tracker.coast_seconds) for t in tracker.tracks
                     if at - t.seen_at >= (CLOSE_UP_AFTER_TINY if _tiny(t.box) else CLOSE_UP_AFTER)]
         missing = [box for box in expected if all(iou(box, d.box) < MIN_IOU for d in found)]
         if missing:
-            with _timed(timings, "detect_close_ups"):
+            with timed(timings, "detect_close_ups"):
                 found = merge(found, self.detector.detect_around(frame,
                                                                  missing[:MAX_CLOSE_UPS]))
         return found
@@ -53,16 +52,3 @@ class FaceFinder:
 
 def _tiny(box: Box) -> bool:
     return min(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX
-
-
-class _timed:
-    """Adds a stage's milliseconds to `timings` (the benchmark shows the split)."""
-
-    def __init__(self, timings: dict[str, float], stage: str) -> None:
-        self.timings, self.stage = timings, stage
-
-    def __enter__(self) -> None:
-        self._start = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.timings[self.stage] = (time.perf_counter() - self._start) * 1000

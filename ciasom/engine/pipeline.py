@@ -7,7 +7,6 @@ path (`live.py`) runs the same stages split over threads, and both cover faces w
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import cv2
@@ -22,6 +21,7 @@ from .geometry import Box, clip
 from .mosaic import cover, cover_whole_frame
 from .recognition import crop_for_look, look, record
 from .settings import EngineSettings
+from .timing import timed
 from .tracker import Tracker
 
 
@@ -117,26 +117,20 @@ class PrivacyEngine:
         timings: dict[str, float] = {}
         try:
             detections = self.finder.find(frame, self.tracker, at, timings)
-            start = time.perf_counter()
-            seen = self.tracker.update([d.box for d in detections], at)
-            timings["track"] = _ms_since(start)
-            start = time.perf_counter()
-            if self.settings.mode == "except" and len(self.gallery):
-                for track in seen:
-                    if policy.needs_look(track, at):
-                        crop = crop_for_look(frame, track, at)
-                        record(track, crop, look(self.embedder, self.gallery, crop))
-            timings["recognise"] = _ms_since(start)
-            start = time.perf_counter()
-            out = frame.copy()
-            faces = cover_faces(frame, out, self.tracker, at, self.settings,
-                                {t.id for t in seen})
-            timings["mosaic"] = _ms_since(start)
+            with timed(timings, "track"):
+                seen = self.tracker.update([d.box for d in detections], at)
+            with timed(timings, "recognise"):
+                if self.settings.mode == "except" and len(self.gallery):
+                    for track in seen:
+                        if policy.needs_look(track, at):
+                            crop = crop_for_look(frame, track, at)
+                            record(track, crop, look(self.embedder, self.gallery, crop))
+            with timed(timings, "mosaic"):
+                out = frame.copy()
+                faces = cover_faces(frame, out, self.tracker, at, self.settings,
+                                    {t.id for t in seen})
         except Exception as error:  # noqa: BLE001 — whatever broke, nothing raw goes out
             return FrameResult(cover_whole_frame(frame), [], f"{type(error).__name__}: {error}",
                                timings)
         return FrameResult(out, faces, None, timings)
 
-
-def _ms_since(start: float) -> float:
-    return (time.perf_counter() - start) * 1000
