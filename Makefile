@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/ciasom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium clean
+.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium gstreamer clean
 
 install: $(STAMP)
 
@@ -32,10 +32,20 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		chromium chromium-driver fonts-noto-cjk; }
 
+# Debian's GStreamer webrtcbin for the non-browser WHIP/WHEP client tests, driven from the
+# system python3 through PyGObject (the venv has no gi).
+GST_PACKAGES := python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 \
+	gir1.2-gst-plugins-bad-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+	gstreamer1.0-plugins-bad gstreamer1.0-nice gstreamer1.0-libav
+gstreamer:
+	@dpkg -s $(GST_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		$(GST_PACKAGES); }
+
 lint: install
 	$(BIN)/ruff check ciasom tests bench
 
-test: install photos chromium lint services
+test: install photos chromium gstreamer lint services
 	$(BIN)/pytest -q
 	$(MAKE) test-postgres
 
