@@ -37,3 +37,13 @@ def mallory_api(mallory) -> APIClient:
 def alice_browser(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    """A staff user in the "Moderators" group that the migrations create."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("mod", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user

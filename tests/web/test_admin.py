@@ -12,16 +12,6 @@ from ciasom.faces.models import Person
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def moderator(django_user_model):
-    """A staff user in the "Moderators" group that the migrations create."""
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user("mod", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
 def test_moderators_end_a_live_broadcast(client, moderator, alice,
                                          django_capture_on_commit_callbacks):
     live = Broadcast.objects.create(owner=alice, title="rule breaker")
