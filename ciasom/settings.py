@@ -198,6 +198,9 @@ CIASOM_ICE_HOSTS = env_list("CIASOM_ICE_HOSTS")
 # Viewers per broadcast; the next one gets 503 + Retry-After (DESIGN.md §3, WHEP).
 CIASOM_MAX_VIEWERS = int(os.environ.get("CIASOM_MAX_VIEWERS", 50))
 
+# A moderator's end keeps the host off the air this long (any of their broadcasts).
+CIASOM_MODERATOR_BLOCK_HOURS = float(os.environ.get("CIASOM_MODERATOR_BLOCK_HOURS", 24))
+
 # Login / sign-up abuse limits (counted in the cache: Redis when configured).
 CIASOM_LOGIN_FAILURES_PER_USER = int(os.environ.get("CIASOM_LOGIN_FAILURES_PER_USER", 10))
 CIASOM_LOGIN_FAILURES_PER_IP = int(os.environ.get("CIASOM_LOGIN_FAILURES_PER_IP", 50))

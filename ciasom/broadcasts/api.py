@@ -10,7 +10,12 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -52,12 +57,13 @@ class BroadcastSerializer(PublicBroadcastSerializer):
     visible_people = OwnerPeopleField(many=True, required=False)
     whip_url = serializers.CharField(read_only=True)
     warning = serializers.SerializerMethodField()
+    block = serializers.SerializerMethodField()
     strength = serializers.IntegerField(min_value=1, max_value=5, required=False)
 
     class Meta:
         model = Broadcast
         fields = [*PUBLIC_FIELDS, "mode", "style", "strength", "visible_people", "whip_url",
-                  "ended_at", "created_at", "warning"]
+                  "ended_at", "created_at", "warning", "block"]
         read_only_fields = [f for f in fields
                             if f not in {"title", "category", "mode", "style", "strength",
                                          "visible_people"}]
@@ -68,6 +74,17 @@ class BroadcastSerializer(PublicBroadcastSerializer):
         if broadcast.mode == Broadcast.Mode.EXCEPT and not broadcast.visible_people.exists():
             return _("No visible people chosen: every face will be mosaicked.")
         return None
+
+    @extend_schema_field(inline_serializer("Block", {
+        "until": serializers.DateTimeField(), "reason": serializers.CharField(),
+        "message": serializers.CharField()}, allow_null=True))
+    def get_block(self, broadcast: Broadcast) -> dict | None:
+        """Why the host cannot go live now (a moderator ended a broadcast of theirs)."""
+        block = Broadcast.block_on(broadcast.owner_id)
+        if block is None:
+            return None
+        return {"until": block.blocked_until, "reason": block.block_reason,
+                "message": block.block_message()}
 
     def validate_title(self, title: str) -> str:
         title = title.strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -21,6 +22,10 @@ from ciasom.faces.models import Person
 
 class AlreadyLive(Exception):
     """The host already has a live broadcast (WHIP answers 409)."""
+
+
+class Blocked(Exception):
+    """A moderator ended one of the host's broadcasts; going live waits (WHIP answers 403)."""
 
 
 class Broadcast(models.Model):
@@ -62,6 +67,10 @@ class Broadcast(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     viewers = models.PositiveIntegerField(default=0)
     thumbnail_updated_at = models.DateTimeField(null=True, blank=True)
+    # Set when a moderator ends the broadcast: its host cannot go live (with any broadcast,
+    # or a new one would dodge the end) before this time. The reason is shown to the host.
+    blocked_until = models.DateTimeField(_("host blocked until"), null=True, blank=True)
+    block_reason = models.CharField(_("reason for the block"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,7 +134,11 @@ class Broadcast(models.Model):
 
     # -- live state -----------------------------------------------------------------------
     def start(self) -> None:
-        """Mark live; AlreadyLive if another broadcast of the same host is live."""
+        """Mark live; AlreadyLive if another broadcast of the same host is live, Blocked if
+        a moderator's end still holds."""
+        block = Broadcast.block_on(self.owner_id)
+        if block is not None:
+            raise Blocked(block.block_message())
         try:
             with transaction.atomic():
                 updated = Broadcast.objects.filter(pk=self.pk, is_live=False).update(
@@ -147,6 +160,27 @@ class Broadcast(models.Model):
             pk = self.pk  # the row may be deleted before the commit (account deletion)
             transaction.on_commit(lambda: signals.ended.send(
                 sender=Broadcast, broadcast=self, broadcast_id=pk))
+
+    def end_by_moderator(self, reason: str) -> None:
+        """End it and keep its host off the air for a while, so the end sticks."""
+        hours = settings.CIASOM_MODERATOR_BLOCK_HOURS
+        self.blocked_until = timezone.now() + timedelta(hours=hours)
+        self.block_reason = reason[:300]
+        Broadcast.objects.filter(pk=self.pk).update(
+            blocked_until=self.blocked_until, block_reason=self.block_reason)
+        self.end()
+
+    @staticmethod
+    def block_on(owner_id: int) -> Broadcast | None:
+        """The moderator-ended broadcast that keeps this host off the air now, if any."""
+        return (Broadcast.objects.filter(owner_id=owner_id, blocked_until__gt=timezone.now())
+                .order_by("-blocked_until").first())
+
+    def block_message(self) -> str:
+        until = timezone.localtime(self.blocked_until).strftime("%Y-%m-%d %H:%M %Z")
+        return _("A moderator ended “%(title)s”: %(reason)s You can go live again after "
+                 "%(until)s.") % {"title": self.title, "reason": self.block_reason,
+                                   "until": until}
 
     def set_viewers(self, count: int) -> None:
         self.viewers = max(0, count)

@@ -80,6 +80,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "broadcast": broadcast,
         "stream_key": profile_of(request.user).stream_key,
         "whip_absolute": request.build_absolute_uri(broadcast.whip_url),
+        "block": Broadcast.block_on(request.user.pk),
     }
     return render(request, "broadcasts/edit.html", context, status=400 if form.errors else 200)
 

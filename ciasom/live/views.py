@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from ciasom.accounts.models import user_for_stream_key
-from ciasom.broadcasts.models import AlreadyLive, Broadcast
+from ciasom.broadcasts.models import AlreadyLive, Blocked, Broadcast
 from ciasom.media.registry import AlreadyLive as StreamAlreadyLive
 from ciasom.media.sdp import MAX_OFFER_BYTES, OfferError, check_offer
 from ciasom.media.stream import StreamEnded, ViewerLimitReached
@@ -103,6 +103,8 @@ async def whip(request: HttpRequest, pk: int) -> HttpResponse:
         await sync_to_async(start_broadcast)(broadcast, live)
     except AlreadyLive as error:
         return text(409, f"already live: {error}")
+    except Blocked as error:
+        return text(403, str(error))
     try:
         stream, answer = await live.publish(broadcast, offer)
     except StreamAlreadyLive:
