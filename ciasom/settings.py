@@ -197,6 +197,25 @@ CIASOM_ICE_SERVERS = json.loads(os.environ.get("CIASOM_ICE_SERVERS") or "[]")
 CIASOM_ICE_HOSTS = env_list("CIASOM_ICE_HOSTS")
 # Viewers per broadcast; the next one gets 503 + Retry-After (DESIGN.md §3, WHEP).
 CIASOM_MAX_VIEWERS = int(os.environ.get("CIASOM_MAX_VIEWERS", 50))
+# WHIP/WHEP sessions that have not connected (ICE + DTLS) this many seconds after their
+# answer are closed: a viewer's slot is freed, a publisher's broadcast ends.
+CIASOM_CONNECT_TIMEOUT = float(os.environ.get("CIASOM_CONNECT_TIMEOUT", 10))
+# Viewers still connecting, per broadcast (connected ones count against MAX_VIEWERS).
+CIASOM_MAX_PENDING_VIEWERS = int(os.environ.get("CIASOM_MAX_PENDING_VIEWERS", 10))
+# Peer connections per process (publishers + viewers), and viewer sessions per client address.
+CIASOM_MAX_SESSIONS = int(os.environ.get("CIASOM_MAX_SESSIONS", 200))
+CIASOM_MAX_SESSIONS_PER_CLIENT = int(os.environ.get("CIASOM_MAX_SESSIONS_PER_CLIENT", 10))
+# TURN with coturn's REST credentials (`use-auth-secret`): each page and WHIP/WHEP answer
+# gets its own username/password, valid CIASOM_TURN_TTL seconds, minted from the secret
+# shared with coturn's `static-auth-secret`. Unset: no TURN server is handed out.
+CIASOM_TURN_URLS = env_list("CIASOM_TURN_URLS")
+CIASOM_TURN_SECRET = os.environ.get("CIASOM_TURN_SECRET", "")
+CIASOM_TURN_TTL = int(os.environ.get("CIASOM_TURN_TTL", 6 * 3600))
+# Request bodies larger than this are refused with 413 before anything reads them; SDP
+# routes and photo uploads have their own limits (ciasom/bodylimit.py).
+CIASOM_MAX_BODY_BYTES = int(os.environ.get("CIASOM_MAX_BODY_BYTES", 1024 * 1024))
+# A request whose body has not fully arrived within this many seconds is answered 408.
+CIASOM_BODY_TIMEOUT = float(os.environ.get("CIASOM_BODY_TIMEOUT", 60))
 
 # A moderator's end keeps the host off the air this long (any of their broadcasts).
 CIASOM_MODERATOR_BLOCK_HOURS = float(os.environ.get("CIASOM_MODERATOR_BLOCK_HOURS", 24))

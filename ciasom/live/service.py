@@ -17,14 +17,12 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from ciasom.broadcasts.models import Broadcast
-from ciasom.media.ice import offer_host_candidates, rtc_configuration
+from ciasom.media.ice import ice_servers, offer_host_candidates, rtc_configuration
 from ciasom.media.processor import FrameProcessor
 from ciasom.media.registry import MediaRegistry
-from ciasom.media.stream import LiveStream
+from ciasom.media.stream import LiveStream, Viewer
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_MAX_VIEWERS = 50
 
 
 def live_engine(broadcast: Broadcast) -> FrameProcessor:
@@ -44,6 +42,10 @@ class LiveService:
     ) -> None:
         self.registry = registry
         self.make_engine = make_engine
+        self.stun_servers: list[dict[str, Any]] = []  # CIASOM_ICE_SERVERS, handed out as is
+        self.turn_urls: list[str] = []
+        self.turn_secret = ""
+        self.turn_ttl = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._counts: dict[int, asyncio.Task[Any]] = {}
@@ -52,18 +54,45 @@ class LiveService:
     def from_settings(cls) -> LiveService:
         offer_host_candidates(settings.CIASOM_ICE_HOSTS)
         configuration = rtc_configuration(settings.CIASOM_ICE_SERVERS)
-        cap = getattr(settings, "CIASOM_MAX_VIEWERS", DEFAULT_MAX_VIEWERS)
-        return cls(MediaRegistry(configuration, max_viewers=cap))
+        registry = MediaRegistry(
+            configuration,
+            max_viewers=settings.CIASOM_MAX_VIEWERS,
+            max_pending=settings.CIASOM_MAX_PENDING_VIEWERS,
+            connect_timeout=settings.CIASOM_CONNECT_TIMEOUT,
+            max_sessions=settings.CIASOM_MAX_SESSIONS,
+            max_sessions_per_client=settings.CIASOM_MAX_SESSIONS_PER_CLIENT,
+        )
+        service = cls(registry)
+        service.stun_servers = settings.CIASOM_ICE_SERVERS
+        service.turn_urls = settings.CIASOM_TURN_URLS
+        service.turn_secret = settings.CIASOM_TURN_SECRET
+        service.turn_ttl = settings.CIASOM_TURN_TTL
+        return service
 
     def stream(self, broadcast_id: int) -> LiveStream | None:
         return self.registry.get(str(broadcast_id))
+
+    def ice_servers(self, tag: str) -> list[dict[str, Any]]:
+        """STUN/TURN servers for one client (a page, a WHIP/WHEP session): TURN credentials
+        are minted for it (coturn REST), never the one static password for everybody."""
+        return ice_servers(
+            self.stun_servers,
+            self.turn_urls,
+            self.turn_secret,
+            self.turn_ttl,
+            tag,
+        )
+
+    async def watch(self, broadcast_id: int, offer_sdp: str, client: str) -> Viewer:
+        """A viewer's WHEP offer; raises like :meth:`MediaRegistry.watch`."""
+        return await self.registry.watch(str(broadcast_id), offer_sdp, client)
 
     async def publish(self, broadcast: Broadcast, offer_sdp: str) -> tuple[LiveStream, str]:
         """Start the media for a broadcast already marked live in the database."""
         self._loop = asyncio.get_running_loop()
         engine = await sync_to_async(self.make_engine)(broadcast)
         pk = broadcast.pk
-        return await self.registry.publish(
+        stream, answer = await self.registry.publish(
             str(pk),
             offer_sdp,
             engine,
@@ -71,6 +100,8 @@ class LiveService:
             on_viewers=lambda stream: self._count_viewers(pk, stream),
             on_thumbnail=lambda stream, jpeg: self._spawn(_store_thumbnail(broadcast, jpeg)),
         )
+        stream.privacy_delay = broadcast.privacy_delay_seconds
+        return stream, answer
 
     # -- from the platform's signals (any thread) ---------------------------------------
 
@@ -78,14 +109,24 @@ class LiveService:
         """The broadcast was ended elsewhere (host page, admin): tear the media down."""
         self._on_loop(lambda: self._end_now(broadcast_id))
 
-    def apply_settings(self, broadcast: Broadcast) -> None:
-        """Mode, style or visible people changed: the engine takes them from the next frame."""
-        stream = self.stream(broadcast.pk)
+    def apply_settings(self, broadcast_id: int) -> None:
+        """Settings or visible people changed: the engine takes them from the next frame.
+
+        Called after the change committed (sync: DB). Everything is read afresh here, never
+        from the sender's instance, so the engine gets what is stored: a person deleted a
+        moment ago is no longer in the gallery.
+        """
+        stream = self.stream(broadcast_id)
         if stream is None:
             return
+        broadcast = Broadcast.objects.filter(pk=broadcast_id, is_live=True).first()
+        if broadcast is None:
+            return  # ended meanwhile: the `ended` signal tears the stream down
         update = getattr(stream.processor, "update", None)
         if update is not None:
             update(settings=broadcast.engine_settings(), gallery=broadcast.gallery())
+        delay = broadcast.privacy_delay_seconds
+        self._on_loop(lambda: setattr(stream, "privacy_delay", delay))
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -117,9 +158,7 @@ class LiveService:
             await asyncio.sleep(0.2)
             self._counts.pop(pk, None)
             count = 0 if stream.closing else stream.viewer_count
-            await sync_to_async(Broadcast.objects.filter(pk=pk, is_live=True).update)(
-                viewers=count
-            )
+            await sync_to_async(Broadcast.objects.filter(pk=pk, is_live=True).update)(viewers=count)
 
         self._counts[pk] = self._spawn(write())
 

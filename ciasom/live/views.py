@@ -17,7 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ciasom.accounts.models import user_for_stream_key
 from ciasom.broadcasts.models import AlreadyLive, Blocked, Broadcast
+from ciasom.media.ice import ice_server_links
 from ciasom.media.registry import AlreadyLive as StreamAlreadyLive
+from ciasom.media.registry import ServerBusy, TooManySessions
 from ciasom.media.sdp import MAX_OFFER_BYTES, OfferError, check_offer
 from ciasom.media.stream import StreamEnded, ViewerLimitReached
 
@@ -26,7 +28,7 @@ from .service import LiveService
 logger = logging.getLogger(__name__)
 
 SDP = "application/sdp"
-RETRY_AFTER = "10"  # seconds, when the viewer cap is reached
+RETRY_AFTER = "10"  # seconds, when the viewer cap is reached or the server is busy
 
 
 def service() -> LiveService:
@@ -40,9 +42,14 @@ def text(status: int, message: str, **headers: str) -> HttpResponse:
     return response
 
 
-def sdp_answer(answer: str, location: str, **headers: str) -> HttpResponse:
+def sdp_answer(answer: str, location: str, session: str, **headers: str) -> HttpResponse:
+    """The 201 answer; ``Link`` names the STUN/TURN servers with credentials minted for
+    this session (RFC 9725 §4.4), which WHIP/WHEP clients like OBS use."""
     response = HttpResponse(answer, status=201, content_type=SDP)
     response["Location"] = location
+    links = ice_server_links(service().ice_servers(session))
+    if links:
+        response["Link"] = links
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
@@ -70,7 +77,7 @@ def with_cors(response: HttpResponse) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     response["Access-Control-Allow-Methods"] = "POST, DELETE, OPTIONS"
     response["Access-Control-Allow-Headers"] = "Content-Type, Authorization"
-    response["Access-Control-Expose-Headers"] = "Location"
+    response["Access-Control-Expose-Headers"] = "Location, Link"
     return response
 
 
@@ -109,6 +116,9 @@ async def whip(request: HttpRequest, pk: int) -> HttpResponse:
         stream, answer = await live.publish(broadcast, offer)
     except StreamAlreadyLive:
         return text(409, "this broadcast is already live")
+    except ServerBusy:
+        await sync_to_async(broadcast.end)()
+        return text(503, "the media server is full; try again later", Retry_After=RETRY_AFTER)
     except OfferError as error:
         await sync_to_async(broadcast.end)()
         return text(400, str(error))
@@ -116,7 +126,7 @@ async def whip(request: HttpRequest, pk: int) -> HttpResponse:
         logger.exception("cannot start broadcast %s", pk)
         await sync_to_async(broadcast.end)()
         return text(503, "the media server cannot start this broadcast now", Retry_After="5")
-    return sdp_answer(answer, f"/whip/{pk}/{stream.session_id}")
+    return sdp_answer(answer, f"/whip/{pk}/{stream.session_id}", stream.session_id)
 
 
 @csrf_exempt
@@ -165,18 +175,22 @@ async def watch(request: HttpRequest, pk: int) -> HttpResponse:
     offer = read_offer(request, publish=False)
     if isinstance(offer, HttpResponse):
         return offer
-    stream = service().stream(pk)
-    if stream is None:
+    if service().stream(pk) is None:
         return text(404, "this broadcast is not live")
+    client = request.META.get("REMOTE_ADDR") or ""
     try:
-        viewer = await stream.watch(offer)
+        viewer = await service().watch(pk, offer, client)
     except ViewerLimitReached:
         return text(503, "this broadcast is full", Retry_After=RETRY_AFTER)
+    except ServerBusy:
+        return text(503, "the media server is full; try again later", Retry_After=RETRY_AFTER)
+    except TooManySessions:
+        return text(429, "too many viewer sessions from your address", Retry_After=RETRY_AFTER)
     except StreamEnded:
         return text(404, "this broadcast has ended")
     except OfferError as error:
         return text(400, str(error))
-    return sdp_answer(viewer.answer, f"/whep/{pk}/{viewer.id}")
+    return sdp_answer(viewer.answer, f"/whep/{pk}/{viewer.id}", viewer.id)
 
 
 @csrf_exempt
@@ -195,18 +209,27 @@ async def whep_session(request: HttpRequest, pk: int, session: str) -> HttpRespo
 # -- status -----------------------------------------------------------------------------------
 
 
+# What the status tells others about a broadcast that is not live, or not there at all.
+NOT_LIVE = {"live": False, "viewers": 0, "ended": True}
+
+
 async def status(request: HttpRequest, pk: int) -> HttpResponse:
-    """``{"live", "viewers"}`` for anyone; the owner also gets the pipeline's health."""
+    """``{"live", "viewers", "ended"}`` for anyone; the owner also gets the pipeline's health.
+
+    To anyone but the owner a broadcast that is not live answers exactly like a missing
+    one, so nobody can probe which ids exist or find a host's not-yet-live broadcasts.
+    """
     broadcast = await Broadcast.objects.filter(pk=pk).afirst()
-    if broadcast is None:
-        return JsonResponse({"error": "no such broadcast"}, status=404)
     stream = service().stream(pk)
+    user = await request.auser()
+    is_owner = broadcast is not None and user.pk == broadcast.owner_id
+    if not is_owner and (broadcast is None or stream is None):
+        return JsonResponse(NOT_LIVE, headers={"Cache-Control": "no-store"})
     body: dict[str, object] = {
         "live": stream is not None,
         "viewers": stream.viewer_count if stream else 0,
         "ended": stream is None and broadcast.ended_at is not None,
     }
-    user = await request.auser()
-    if stream is not None and user.is_authenticated and user.pk == broadcast.owner_id:
+    if stream is not None and is_owner:
         body["health"] = stream.status()
     return JsonResponse(body, headers={"Cache-Control": "no-store"})

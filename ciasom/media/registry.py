@@ -7,25 +7,53 @@ accepted its WHIP offer, so serving uses one process (``ciasom serve``).
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 
 from aiortc import RTCConfiguration
 
 from .processor import FrameProcessor
-from .stream import LiveStream
+from .stream import CONNECT_TIMEOUT, LiveStream, StreamEnded, Viewer
 
 
 class AlreadyLive(Exception):
     """A publisher is already live on this broadcast."""
 
 
-class MediaRegistry:
-    """Live streams by broadcast key; a stream leaves the registry when it ends."""
+class ServerBusy(Exception):
+    """This process already holds ``max_sessions`` peer connections."""
 
-    def __init__(self, configuration: RTCConfiguration, *, max_viewers: int = 50) -> None:
+
+class TooManySessions(Exception):
+    """This client address already holds ``max_sessions_per_client`` viewer sessions."""
+
+
+class MediaRegistry:
+    """Live streams by broadcast key; a stream leaves the registry when it ends.
+
+    Every peer connection costs memory, ports and CPU whether or not it ever connects, so
+    besides each broadcast's viewer cap the process bounds its sessions in all
+    (``max_sessions``: publishers and viewers) and per client address.
+    """
+
+    def __init__(
+        self,
+        configuration: RTCConfiguration,
+        *,
+        max_viewers: int = 50,
+        max_pending: int = 10,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        max_sessions: int = 200,
+        max_sessions_per_client: int = 10,
+    ) -> None:
         self.configuration = configuration
         self.max_viewers = max_viewers
+        self.max_pending = max_pending
+        self.connect_timeout = connect_timeout
+        self.max_sessions = max_sessions
+        self.max_sessions_per_client = max_sessions_per_client
         self._streams: dict[str, LiveStream] = {}
+        self._joining: Counter[str] = Counter()  # viewer offers being answered, by client
 
     def get(self, key: str) -> LiveStream | None:
         stream = self._streams.get(key)
@@ -33,6 +61,37 @@ class MediaRegistry:
 
     def __len__(self) -> int:
         return len(self._streams)
+
+    def sessions(self, client: str | None = None) -> int:
+        """Peer connections held: all of them, or the viewers of one client address."""
+        if client is None:
+            held = sum(1 + len(s.viewers) for s in self._streams.values())
+            return held + self._joining.total()
+        viewers = (v for s in self._streams.values() for v in s.viewers.values())
+        return sum(1 for v in viewers if v.client == client) + self._joining[client]
+
+    async def watch(self, key: str, offer_sdp: str, client: str) -> Viewer:
+        """Answer a viewer's WHEP offer for broadcast ``key`` from address ``client``.
+
+        Raises :class:`ServerBusy`, :class:`TooManySessions`,
+        :class:`~ciasom.media.stream.StreamEnded`,
+        :class:`~ciasom.media.stream.ViewerLimitReached` or
+        :class:`~ciasom.media.sdp.OfferError`.
+        """
+        stream = self.get(key)
+        if stream is None:
+            raise StreamEnded
+        if self.sessions() >= self.max_sessions:
+            raise ServerBusy
+        if self.sessions(client) >= self.max_sessions_per_client:
+            raise TooManySessions(client)
+        self._joining[client] += 1
+        try:
+            return await stream.watch(offer_sdp, client=client)
+        finally:
+            self._joining[client] -= 1
+            if not self._joining[client]:
+                del self._joining[client]
 
     async def publish(
         self,
@@ -46,12 +105,15 @@ class MediaRegistry:
     ) -> tuple[LiveStream, str]:
         """Start the broadcast ``key`` from a WHIP offer; returns the stream and SDP answer.
 
-        Raises :class:`AlreadyLive` (the processor is then closed) or
-        :class:`~ciasom.media.sdp.OfferError`.
+        Raises :class:`AlreadyLive` or :class:`ServerBusy` (the processor is then closed),
+        or :class:`~ciasom.media.sdp.OfferError`.
         """
         if self.get(key) is not None:
             processor.close()
             raise AlreadyLive(key)
+        if self.sessions() >= self.max_sessions:
+            processor.close()
+            raise ServerBusy
 
         def ended(stream: LiveStream) -> None:
             if self._streams.get(key) is stream:
@@ -64,6 +126,8 @@ class MediaRegistry:
             processor,
             self.configuration,
             max_viewers=self.max_viewers,
+            max_pending=self.max_pending,
+            connect_timeout=self.connect_timeout,
             on_ended=ended,
             on_viewers=on_viewers,
             on_thumbnail=on_thumbnail,

@@ -1,18 +1,21 @@
 """One live broadcast: the publisher's peer connection, the covering pipeline, the viewers.
 
-Video path, per frame, always the newest one (:class:`~ciasom.media.latest.LatestFrame`):
+Video path, per frame (the newest one, :class:`~ciasom.media.latest.LatestFrame`):
 
-1. decode (aiortc's receiver) → BGR, in the stream's *pipeline* thread;
-2. ``processor.submit`` + ``processor.render`` in the *render* thread, awaited for at most
+1. on arrival: decode (aiortc's receiver) → BGR, scaled down to at most ``MAX_HEIGHT``
+   lines, in the stream's *pipeline* thread; ``processor.submit`` (analysis starts at once);
+   then the frame waits in the video :class:`~ciasom.media.delay.DelayLine` for the
+   broadcast's ``privacy_delay``, while the frames after it are analysed;
+2. when due: ``processor.render`` in the *render* thread, awaited for at most
    ``render_budget`` seconds. If it raises, overruns, returns something that is not a frame,
    or is still busy with an earlier frame, the frame goes out **whole-frame pixelated**
-   (:func:`~ciasom.media.cover.cover`) — raw video never leaves (DESIGN §1);
+   (:func:`~ciasom.engine.mosaic.cover_whole_frame`) — raw video never leaves (DESIGN §1);
 3. BGR → yuv420p and one encode per negotiated codec, in the pipeline thread;
 4. the packets are fanned out to every viewer's :class:`~ciasom.media.packettrack.PacketTrack`.
 
-Audio is decoded by aiortc, re-encoded once to Opus on the stream's clock and fanned out the
-same way. Both media are stamped from one wall clock anchored at their first arrival, so
-viewers' players keep them in sync.
+Audio is decoded by aiortc, waits the same delay, is re-encoded once to Opus on the
+stream's clock and fanned out the same way. Both media are stamped from one wall clock
+anchored at their first arrival, so viewers' players keep them in sync.
 """
 
 from __future__ import annotations
@@ -36,8 +39,11 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.sdp import SessionDescription
 
+from ciasom.engine.mosaic import cover_whole_frame
+from ciasom.engine.settings import DEFAULT_PRIVACY_DELAY_MS
+
 from .clock import TrackClock
-from .cover import cover
+from .delay import DelayLine
 from .encoder import AUDIO_CLOCK, VIDEO_CLOCK, AudioEncoder, VideoEncoder
 from .latest import LatestFrame
 from .packettrack import PacketTrack
@@ -50,10 +56,12 @@ RENDER_BUDGET = 0.1  # seconds the frame loop waits for the engine before coveri
 THUMBNAIL_INTERVAL = 4.0
 THUMBNAIL_WIDTH = 480
 RATE_WINDOW = 2.0  # seconds over which fps are measured
+MAX_HEIGHT = 720  # lines: bigger publishers (OBS sends 1080p) are scaled to fit the CPU budget
+CONNECT_TIMEOUT = 10.0  # seconds a session may take from its answer to ICE+DTLS connected
 
 
 class ViewerLimitReached(Exception):
-    """The broadcast already has ``max_viewers`` viewers."""
+    """The broadcast already has ``max_viewers`` viewers, or ``max_pending`` still connecting."""
 
 
 class StreamEnded(Exception):
@@ -68,7 +76,9 @@ class Viewer:
     mime_type: str
     video: PacketTrack
     audio: PacketTrack | None
+    client: str = ""  # the client's address, for the per-client session cap
     connected: bool = False
+    deadline: asyncio.TimerHandle | None = None  # leaves unless connected by then
 
 
 @dataclass
@@ -113,7 +123,10 @@ class LiveStream:
         configuration: RTCConfiguration,
         *,
         max_viewers: int = 50,
+        max_pending: int = 10,
+        connect_timeout: float = CONNECT_TIMEOUT,
         render_budget: float = RENDER_BUDGET,
+        privacy_delay: float = DEFAULT_PRIVACY_DELAY_MS / 1000,
         on_ended: Callable[[LiveStream], object] | None = None,
         on_viewers: Callable[[LiveStream], object] | None = None,
         on_thumbnail: Callable[[LiveStream, bytes], object] | None = None,
@@ -122,6 +135,8 @@ class LiveStream:
         self.session_id = secrets.token_urlsafe(16)
         self.processor = processor
         self.max_viewers = max_viewers
+        self.max_pending = max_pending
+        self.connect_timeout = connect_timeout
         self.render_budget = render_budget
         self.viewers: dict[str, Viewer] = {}
         self.ended = asyncio.Event()  # set once everything is released and on_ended ran
@@ -134,6 +149,7 @@ class LiveStream:
         self._on_viewers = on_viewers
         self._on_thumbnail = on_thumbnail
         self._pc: RTCPeerConnection | None = None
+        self._answering = 0  # viewer offers being answered (not in ``viewers`` yet)
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Task[None] | None = None
         self._latest: LatestFrame | None = None
@@ -147,16 +163,32 @@ class LiveStream:
         self._video_clock = TrackClock(origin, VIDEO_CLOCK.denominator)
         self._audio_clock = TrackClock(origin, AUDIO_CLOCK.denominator)
         self._last_thumbnail = 0.0
-        self._size: tuple[int, int] | None = None
+        self._size: tuple[int, int] | None = None  # as received
+        self._sent_size: tuple[int, int] | None = None  # as processed and sent
+        self._video_delay: DelayLine[tuple[np.ndarray, int, float]] = DelayLine(
+            privacy_delay, drop_late=True
+        )
+        self._audio_delay: DelayLine[tuple[av.AudioFrame, int]] = DelayLine(
+            privacy_delay, drop_late=False
+        )
+        self.privacy_delay = privacy_delay
         self._meter = _Meter()
 
     # -- publishing ---------------------------------------------------------------------
 
     async def publish(self, offer_sdp: str) -> str:
-        """Answer the publisher's WHIP offer; media starts flowing once ICE connects."""
+        """Answer the publisher's WHIP offer; media starts flowing once ICE connects.
+
+        A publisher that has not connected ``connect_timeout`` seconds after its answer
+        never will (no candidates reached us): the broadcast ends, so it is not left "live"
+        and the publisher's retry is not refused with 409.
+        """
         check_offer(offer_sdp, publish=True)
         pc = RTCPeerConnection(self._configuration)
         self._pc = pc
+        deadline = asyncio.get_running_loop().call_later(
+            self.connect_timeout, self._publisher_timed_out
+        )
 
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
@@ -169,28 +201,47 @@ class LiveStream:
 
         @pc.on("connectionstatechange")
         def on_state() -> None:
-            if pc.connectionState in ("failed", "closed"):
+            if pc.connectionState == "connected":
+                deadline.cancel()
+            elif pc.connectionState in ("failed", "closed"):
                 self.end()
 
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
             await pc.setLocalDescription(await pc.createAnswer())
         except Exception as error:
+            deadline.cancel()
             await self.close()
             raise OfferError(f"cannot answer the offer: {error}") from error
         return pc.localDescription.sdp
 
+    def _publisher_timed_out(self) -> None:
+        if not self.closing:
+            logger.info(
+                "stream %s: publisher not connected in %.0f s; ending",
+                self.key,
+                self.connect_timeout,
+            )
+            self.end()
+
     # -- watching -----------------------------------------------------------------------
 
-    async def watch(self, offer_sdp: str) -> Viewer:
-        """Answer a viewer's WHEP offer with our shared encoders' output."""
+    async def watch(self, offer_sdp: str, *, client: str = "") -> Viewer:
+        """Answer a viewer's WHEP offer with our shared encoders' output.
+
+        Only connected viewers count against ``max_viewers``. Viewers still connecting (and
+        offers being answered) are bounded by ``max_pending``, and each one leaves when it
+        has not connected ``connect_timeout`` seconds after its answer: offers whose ICE
+        never completes cannot hold the broadcast's slots.
+        """
         if self.closing:
             raise StreamEnded
-        if len(self.viewers) >= self.max_viewers:
+        if self.viewer_count >= self.max_viewers or self.pending >= self.max_pending:
             raise ViewerLimitReached
         check_offer(offer_sdp, publish=False)
         pc = RTCPeerConnection(self._configuration)
         viewer_id = secrets.token_urlsafe(12)
+        self._answering += 1
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
             video = PacketTrack("video")
@@ -209,12 +260,20 @@ class LiveStream:
             if isinstance(error, OfferError):
                 raise
             raise OfferError(f"cannot answer the offer: {error}") from error
+        finally:
+            self._answering -= 1
+        if self.closing:  # ended while the offer was being answered
+            await pc.close()
+            raise StreamEnded
         # A viewer that fell behind, and PLI/FIR from its decoder, must reach the shared
         # encoder, not the sender's own (unused) one: RTCRtpSender handles PLI/FIR by
         # calling its _send_keyframe().
         video.on_keyframe_needed = lambda: self._request_keyframe(mime)
         sender._send_keyframe = video.on_keyframe_needed  # type: ignore[method-assign]
-        viewer = Viewer(viewer_id, pc, pc.localDescription.sdp, mime, video, audio)
+        viewer = Viewer(viewer_id, pc, pc.localDescription.sdp, mime, video, audio, client)
+        viewer.deadline = asyncio.get_running_loop().call_later(
+            self.connect_timeout, self._viewer_timed_out, viewer_id
+        )
         self.viewers[viewer_id] = viewer
         if mime not in self._encoders:
             self._encoders[mime] = VideoEncoder(mime)
@@ -222,6 +281,9 @@ class LiveStream:
         @pc.on("connectionstatechange")
         def on_state() -> None:
             if pc.connectionState == "connected" and not viewer.connected:
+                if self.viewer_count >= self.max_viewers:  # pending viewers raced past the cap
+                    self._spawn(self.leave(viewer_id), "leave")
+                    return
                 viewer.connected = True
                 self._request_keyframe(mime)
                 self._notify(self._on_viewers)
@@ -230,11 +292,21 @@ class LiveStream:
 
         return viewer
 
+    def _viewer_timed_out(self, viewer_id: str) -> None:
+        viewer = self.viewers.get(viewer_id)
+        if viewer is not None and not viewer.connected:
+            logger.info(
+                "stream %s: viewer not connected in %.0f s; dropped", self.key, self.connect_timeout
+            )
+            self._spawn(self.leave(viewer_id), "leave")
+
     async def leave(self, viewer_id: str) -> None:
         """Drop a viewer and release its peer connection (WHEP DELETE or disconnect)."""
         viewer = self.viewers.pop(viewer_id, None)
         if viewer is None:
             return
+        if viewer.deadline is not None:
+            viewer.deadline.cancel()
         viewer.video.stop()
         if viewer.audio:
             viewer.audio.stop()
@@ -249,6 +321,11 @@ class LiveStream:
         """Viewers whose media is flowing (connecting ones are not counted yet)."""
         return sum(1 for v in self.viewers.values() if v.connected)
 
+    @property
+    def pending(self) -> int:
+        """Viewers still connecting, and viewer offers being answered."""
+        return len(self.viewers) - self.viewer_count + self._answering
+
     # -- lifecycle ----------------------------------------------------------------------
 
     def end(self) -> None:
@@ -261,6 +338,16 @@ class LiveStream:
         self.end()
         assert self._closing is not None
         await asyncio.shield(self._closing)
+
+    @property
+    def privacy_delay(self) -> float:
+        """Seconds every frame waits before it leaves (a broadcast setting; applies live)."""
+        return self._video_delay.delay
+
+    @privacy_delay.setter
+    def privacy_delay(self, seconds: float) -> None:
+        self._video_delay.delay = self._audio_delay.delay = seconds
+        self.processor.set_delay(seconds)
 
     @property
     def closing(self) -> bool:
@@ -301,10 +388,14 @@ class LiveStream:
             "viewers": self.viewer_count,
             "width": self._size[0] if self._size else None,
             "height": self._size[1] if self._size else None,
+            "sent_width": self._sent_size[0] if self._sent_size else None,
+            "sent_height": self._sent_size[1] if self._sent_size else None,
+            "privacy_delay_ms": round(self.privacy_delay * 1000),
             "fps_in": self._meter.rate("in"),
             "fps_out": self._meter.rate("out"),
             "frames_received": self._latest.received if self._latest else 0,
-            "frames_dropped": self._latest.dropped if self._latest else 0,
+            "frames_dropped": (self._latest.dropped if self._latest else 0)
+            + self._video_delay.dropped,
             "frames_out": self.frames_out,
             "frames_covered": self.covered,
             "engine_errors": self.errors,
@@ -320,32 +411,51 @@ class LiveStream:
 
     async def _run_video(self, track: MediaStreamTrack) -> None:
         self._latest = LatestFrame(track)
+        self._spawn(self._send_video(), "video-out")
         try:
             while True:
                 frame = await self._latest.get()
                 try:
-                    await self._forward(frame)
+                    await self._receive(frame)
                 except Exception:
                     if self.closing:
                         break  # close() shut the executors down mid-frame
-                    # One bad frame is skipped (nothing goes out for it); the broadcast goes on.
-                    self.errors += 1
-                    if self.errors % 100 == 1:
-                        logger.exception("stream %s: frame failed (%d so far)", self.key,
-                                         self.errors)
+                    self._frame_failed()
         except MediaStreamError:
             pass
         finally:
             self.end()
 
-    async def _forward(self, frame: av.VideoFrame) -> None:
-        """One frame through convert → render (or cover) → encode → fan-out."""
-        loop = asyncio.get_running_loop()
-        started = time.perf_counter()
+    async def _receive(self, frame: av.VideoFrame) -> None:
+        """An arriving frame: to BGR, offered to the engine, into the delay line."""
+        arrived = time.monotonic()
         self._meter.tick("in")
         pts = self._video_clock.stamp(frame)
         timestamp = pts / VIDEO_CLOCK.denominator  # seconds, increasing: what the engine tracks on
-        bgr = await loop.run_in_executor(self._pipeline, self._to_bgr, frame)
+        loop = asyncio.get_running_loop()
+        bgr = await loop.run_in_executor(self._pipeline, self._to_bgr, frame, timestamp)
+        self._video_delay.put((bgr, pts, timestamp), arrived)
+
+    async def _send_video(self) -> None:
+        while True:
+            bgr, pts, timestamp = await self._video_delay.get()
+            try:
+                await self._forward(bgr, pts, timestamp)
+            except Exception:
+                if self.closing:
+                    break
+                self._frame_failed()
+
+    def _frame_failed(self) -> None:
+        """One bad frame is skipped (nothing goes out for it); the broadcast goes on."""
+        self.errors += 1
+        if self.errors % 100 == 1:
+            logger.exception("stream %s: frame failed (%d so far)", self.key, self.errors)
+
+    async def _forward(self, bgr: np.ndarray, pts: int, timestamp: float) -> None:
+        """One due frame through render (or cover) → encode → fan-out."""
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
         processed = await self._render(bgr, timestamp)
         requests, self._keyframe_requests = self._keyframe_requests, set()
         encoders = list(self._encoders.values())
@@ -394,16 +504,22 @@ class LiveStream:
 
     def _process(self, bgr: np.ndarray, timestamp: float) -> np.ndarray:
         started = time.perf_counter()
-        self.processor.submit(bgr, timestamp)
         processed = self.processor.render(bgr, timestamp)
         self._meter.time("render", time.perf_counter() - started)
         return processed
 
-    def _to_bgr(self, frame: av.VideoFrame) -> np.ndarray:
+    def _to_bgr(self, frame: av.VideoFrame, timestamp: float) -> np.ndarray:
+        """The frame as BGR at most ``MAX_HEIGHT`` lines high, offered to the engine."""
         started = time.perf_counter()
-        bgr = frame.to_ndarray(format="bgr24")
         self._size = (frame.width, frame.height)
+        if frame.height > MAX_HEIGHT:
+            width = round(frame.width * MAX_HEIGHT / frame.height / 2) * 2
+            bgr = frame.to_ndarray(format="bgr24", width=width, height=MAX_HEIGHT)
+        else:
+            bgr = frame.to_ndarray(format="bgr24")
+        self._sent_size = (bgr.shape[1], bgr.shape[0])
         self._meter.time("convert", time.perf_counter() - started)
+        self.processor.submit(bgr, timestamp)
         return bgr
 
     def _encode(
@@ -415,7 +531,7 @@ class LiveStream:
         keyframe_requests: set[str],
     ) -> tuple[dict[str, list[av.Packet]], bytes | None]:
         started = time.perf_counter()
-        out = processed if processed is not None else cover(bgr)
+        out = processed if processed is not None else cover_whole_frame(bgr)
         height, width = out.shape[:2]
         packets: dict[str, list[av.Packet]] = {}
         if encoders:
@@ -443,19 +559,22 @@ class LiveStream:
         return packets, thumbnail
 
     async def _run_audio(self, track: MediaStreamTrack) -> None:
-        assert self._audio_encoder is not None
+        self._spawn(self._send_audio(), "audio-out")
         with contextlib.suppress(MediaStreamError):
             while True:
                 frame = await track.recv()
-                pts = self._audio_clock.stamp(frame)
-                listeners = [
-                    v.audio for v in self.viewers.values() if v.connected and v.audio
-                ]
-                if not listeners:
-                    continue
-                for packet in self._audio_encoder.encode(frame, pts):
-                    for audio in listeners:
-                        audio.put(packet)
+                self._audio_delay.put((frame, self._audio_clock.stamp(frame)), time.monotonic())
+
+    async def _send_audio(self) -> None:
+        assert self._audio_encoder is not None
+        while True:
+            frame, pts = await self._audio_delay.get()
+            listeners = [v.audio for v in self.viewers.values() if v.connected and v.audio]
+            if not listeners:
+                continue
+            for packet in self._audio_encoder.encode(frame, pts):
+                for audio in listeners:
+                    audio.put(packet)
 
     # -- helpers --------------------------------------------------------------------------
 

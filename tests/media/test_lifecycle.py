@@ -84,6 +84,7 @@ async def test_the_viewer_cap_is_enforced():
     stream = LiveStream("b", Passthrough(), LOOPBACK, max_viewers=1)
     publisher = await connect_publisher(stream, PatternTrack(image()))
     watcher, _ = await connect_watcher(stream)
+    await watcher.frames_after(1)  # connected: only connected viewers fill the cap
     extra = Watcher()
     with pytest.raises(ViewerLimitReached):
         await stream.watch(await extra.offer())

@@ -114,6 +114,7 @@ async def test_the_viewer_cap_answers_503_with_retry_after(on_air, monkeypatch):
     monkeypatch.setattr(service.stream(broadcast.pk), "max_viewers", 1)
     first, response = await watch(broadcast)
     assert response.status_code == 201
+    await first.frames_after(1)  # connected: only connected viewers fill the cap
     second, response = await watch(broadcast)
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
