@@ -7,10 +7,7 @@ from django.db import transaction
 
 def delete_account(user) -> None:
     """Delete a user and everything they own: people, photos, embeddings, face crops,
-    broadcasts, avatar, API token. Files go once the transaction commits."""
-    from ciasom.broadcasts.models import Broadcast
-
+    broadcasts, avatar, API token. Files go, and a live broadcast leaves the air, once the
+    transaction commits (the models' delete receivers see to both)."""
     with transaction.atomic():
-        for broadcast in Broadcast.objects.filter(owner=user, is_live=True):
-            broadcast.end()
         user.delete()

@@ -1,4 +1,7 @@
-"""Keep files on disk in step with rows: an avatar goes when its profile goes."""
+"""Every user has a profile; an avatar file goes when its profile goes.
+
+(A disabled or deleted account's broadcasts leave the air through the broadcasts app's
+own receivers.)"""
 
 from __future__ import annotations
 
@@ -14,16 +17,6 @@ from ciasom.accounts.models import Profile
 def create_profile(sender, instance, created, **kwargs) -> None:
     if created:
         Profile.objects.get_or_create(user=instance)
-
-
-@receiver(post_save, sender=get_user_model())
-def disabled_accounts_go_off_air(sender, instance, created, **kwargs) -> None:
-    """A moderator disabling an account also ends whatever it is broadcasting."""
-    if not instance.is_active and not created:
-        from ciasom.broadcasts.models import Broadcast
-
-        for broadcast in Broadcast.objects.filter(owner=instance, is_live=True):
-            broadcast.end()
 
 
 @receiver(post_delete, sender=Profile)

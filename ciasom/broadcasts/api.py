@@ -22,9 +22,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ciasom.broadcasts import signals
-from ciasom.broadcasts.models import Broadcast
+from ciasom.broadcasts.models import PRIVACY_DELAY_ERROR, Broadcast
 from ciasom.broadcasts.queries import SORTS, live_broadcasts
+from ciasom.engine.settings import PRIVACY_DELAY_MS_MAX, PRIVACY_DELAY_MS_MIN
 from ciasom.faces.models import Person
 
 PUBLIC_FIELDS = ["id", "title", "host", "category", "viewers", "is_live", "started_at",
@@ -59,14 +59,22 @@ class BroadcastSerializer(PublicBroadcastSerializer):
     warning = serializers.SerializerMethodField()
     block = serializers.SerializerMethodField()
     strength = serializers.IntegerField(min_value=1, max_value=5, required=False)
+    privacy_delay_ms = serializers.IntegerField(
+        min_value=PRIVACY_DELAY_MS_MIN,
+        max_value=PRIVACY_DELAY_MS_MAX,
+        required=False,
+        help_text=Broadcast._meta.get_field("privacy_delay_ms").help_text,
+        error_messages={"min_value": PRIVACY_DELAY_ERROR, "max_value": PRIVACY_DELAY_ERROR},
+    )
 
     class Meta:
         model = Broadcast
-        fields = [*PUBLIC_FIELDS, "mode", "style", "strength", "visible_people", "whip_url",
+        fields = [*PUBLIC_FIELDS, "mode", "style", "strength", "privacy_delay_ms",
+                  "visible_people", "whip_url",
                   "ended_at", "created_at", "warning", "block"]
         read_only_fields = [f for f in fields
                             if f not in {"title", "category", "mode", "style", "strength",
-                                         "visible_people"}]
+                                         "privacy_delay_ms", "visible_people"}]
 
     def get_warning(self, broadcast: Broadcast) -> str | None:
         if broadcast.mode == Broadcast.Mode.OFF:
@@ -169,11 +177,8 @@ class BroadcastView(APIView):
         serializer = BroadcastSerializer(broadcast, data=request.data, partial=True,
                                          context={"request": request})
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
+        with transaction.atomic():  # the live engine gets the settings and people together
             broadcast = serializer.save()
-            if broadcast.is_live:
-                transaction.on_commit(lambda: signals.settings_changed.send(
-                    sender=Broadcast, broadcast=broadcast))
         return Response(BroadcastSerializer(broadcast, context={"request": request}).data)
 
     @extend_schema(responses={204: None}, summary="Delete (ends it first if live)")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from ciasom.broadcasts.models import Broadcast
+from ciasom.engine.settings import PRIVACY_DELAY_MS_MAX, PRIVACY_DELAY_MS_MIN
 from ciasom.faces.models import Person
 
 
@@ -12,11 +13,22 @@ class BroadcastForm(forms.ModelForm):
 
     class Meta:
         model = Broadcast
-        fields = ("title", "category", "mode", "visible_people", "style", "strength")
+        fields = (
+            "title",
+            "category",
+            "mode",
+            "visible_people",
+            "style",
+            "strength",
+            "privacy_delay_ms",
+        )
         widgets = {
             "mode": forms.RadioSelect,
             "style": forms.RadioSelect,
             "visible_people": forms.CheckboxSelectMultiple,
+            "privacy_delay_ms": forms.NumberInput(
+                attrs={"min": PRIVACY_DELAY_MS_MIN, "max": PRIVACY_DELAY_MS_MAX}
+            ),
         }
 
     def __init__(self, *args, owner, **kwargs) -> None:
@@ -24,3 +36,9 @@ class BroadcastForm(forms.ModelForm):
         # Only the host's own people can be chosen; anything else is "not a valid choice".
         self.fields["visible_people"].queryset = Person.objects.filter(owner=owner)
         self.fields["title"].widget.attrs["autofocus"] = True
+        # Left out (a script, an older page), the delay stays what it was.
+        self.fields["privacy_delay_ms"].required = False
+
+    def clean_privacy_delay_ms(self) -> int:
+        delay = self.cleaned_data["privacy_delay_ms"]
+        return self.instance.privacy_delay_ms if delay is None else delay

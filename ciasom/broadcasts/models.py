@@ -9,15 +9,29 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ciasom.broadcasts import signals
+from ciasom.engine.settings import (
+    DEFAULT_PRIVACY_DELAY_MS,
+    PRIVACY_DELAY_MS_MAX,
+    PRIVACY_DELAY_MS_MIN,
+)
 from ciasom.faces.models import Person
+
+# The one message for a delay out of range (model, form and API alike).
+PRIVACY_DELAY_ERROR = format_lazy(
+    _("The privacy delay must be between {min} and {max} ms."),
+    min=PRIVACY_DELAY_MS_MIN,
+    max=PRIVACY_DELAY_MS_MAX,
+)
 
 
 class AlreadyLive(Exception):
@@ -61,6 +75,17 @@ class Broadcast(models.Model):
     )
     # 1 (lightest, still unrecognisable) .. 5 (strongest); see ciasom.engine.mosaic.
     strength = models.PositiveSmallIntegerField(_("mosaic strength"), default=3)
+    privacy_delay_ms = models.PositiveSmallIntegerField(
+        _("privacy delay (ms)"),
+        default=DEFAULT_PRIVACY_DELAY_MS,
+        validators=[
+            MinValueValidator(PRIVACY_DELAY_MS_MIN, message=PRIVACY_DELAY_ERROR),
+            MaxValueValidator(PRIVACY_DELAY_MS_MAX, message=PRIVACY_DELAY_ERROR),
+        ],
+        help_text=_(
+            "Viewers see the stream this much later, so every frame is checked before it leaves."
+        ),
+    )
 
     is_live = models.BooleanField(default=False)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -82,6 +107,11 @@ class Broadcast(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(strength__gte=1) & Q(strength__lte=5), name="strength_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(privacy_delay_ms__gte=PRIVACY_DELAY_MS_MIN)
+                & Q(privacy_delay_ms__lte=PRIVACY_DELAY_MS_MAX),
+                name="privacy_delay_in_range",
             ),
         ]
 
@@ -157,9 +187,7 @@ class Broadcast(models.Model):
         )
         self.refresh_from_db(fields=["is_live", "started_at", "ended_at", "viewers"])
         if updated:
-            pk = self.pk  # the row may be deleted before the commit (account deletion)
-            transaction.on_commit(lambda: signals.ended.send(
-                sender=Broadcast, broadcast=self, broadcast_id=pk))
+            signals.after_commit(signals.ended, Broadcast, self.pk)
 
     def end_by_moderator(self, reason: str) -> None:
         """End it and keep its host off the air for a while, so the end sticks."""
@@ -187,6 +215,11 @@ class Broadcast(models.Model):
         Broadcast.objects.filter(pk=self.pk).update(viewers=self.viewers)
 
     # -- what the engine needs --------------------------------------------------------------
+    @property
+    def privacy_delay_seconds(self) -> float:
+        """The delay line's length as the media layer takes it (``LiveStream.privacy_delay``)."""
+        return self.privacy_delay_ms / 1000
+
     def engine_settings(self):
         from ciasom.engine.settings import EngineSettings
 

@@ -1,10 +1,14 @@
-"""Hooks for the live media path (ciasom.live), which connects receivers to these.
+"""What the broadcasts app tells the live media path (ciasom.live connects receivers).
 
-* `settings_changed(broadcast=...)`: a live broadcast's settings or its visible
-  people's photos changed; rebuild the engine settings / gallery (`broadcast.gallery()`).
-* `ended(broadcast=..., broadcast_id=...)`: the broadcast was ended from outside the
-  media path (the host's page, a moderator in the admin, account deletion); tear the
-  session down. Use `broadcast_id`: the row may already be deleted.
+Both are sent only after the change has committed, with the broadcast's id, never an
+instance: a receiver reads the broadcast fresh, so it sees exactly what was committed.
+
+* `settings_changed(broadcast_id=...)`: a broadcast's settings or visible people changed
+  (the page, the API, a moderator in the admin); a live engine rebuilds its settings and
+  gallery from the database.
+* `ended(broadcast_id=...)`: the broadcast was ended or deleted from outside the media path
+  (the host's page, a moderator, a disabled or deleted account); tear the session down.
+  The row may already be gone.
 """
 
 from __future__ import annotations
@@ -16,15 +20,6 @@ settings_changed = Signal()
 ended = Signal()
 
 
-def people_changed(person_ids: list[int]) -> None:
-    """Tell every live broadcast showing one of these people that its gallery changed."""
-    from ciasom.broadcasts.models import Broadcast
-
-    # Looked up now: after a person is deleted the link to their broadcasts is gone.
-    live = list(Broadcast.objects.filter(is_live=True, visible_people__in=person_ids).distinct())
-
-    def send() -> None:
-        for broadcast in live:
-            settings_changed.send(sender=Broadcast, broadcast=broadcast)
-
-    transaction.on_commit(send)
+def after_commit(signal: Signal, sender: type, broadcast_id: int) -> None:
+    """Send ``signal`` once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: signal.send(sender=sender, broadcast_id=broadcast_id))

@@ -14,7 +14,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ciasom.broadcasts.signals import people_changed
 from ciasom.faces.models import Person, Photo
 from ciasom.faces.uploads import UploadRefused, store_uploads
 
@@ -113,15 +112,12 @@ class PersonView(APIView):
         person = _save_person(serializer)
         if not person.keep_photos:
             person.discard_originals()
-        people_changed([person.pk])
         return Response(PersonSerializer(own_person(request, pk)).data)
 
     @extend_schema(responses={204: None},
                    summary="Forget a person: photos, face crops and embeddings are deleted")
     def delete(self, request, pk: int):
-        person = own_person(request, pk)
-        people_changed([person.pk])
-        person.delete()
+        own_person(request, pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -167,9 +163,7 @@ class PhotoView(APIView):
 
     @extend_schema(responses={204: None}, summary="Delete a photo and its embedding")
     def delete(self, request, pk: int, photo_pk: int):
-        photo = self._photo(request, pk, photo_pk)
-        people_changed([photo.person_id])
-        photo.delete()
+        self._photo(request, pk, photo_pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from ciasom import tasks
 from ciasom.engine.gallery import EMBEDDING_SIZE
 from ciasom.faces.models import Photo
+from ciasom.faces.signals import announce
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,8 @@ def _finish(photo: Photo, status: str, reason: str = "", message: str = "", *,
         return
     if not keep and photo.original:
         photo.original.storage.delete(photo.original.name)
-    from ciasom.broadcasts.signals import people_changed
-
-    people_changed([photo.person_id])
+    if status == Photo.Status.ACCEPTED:
+        announce(photo.person.owner_id)
 
 
 def requeue_pending() -> int:

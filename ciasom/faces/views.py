@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ciasom.broadcasts.signals import people_changed
 from ciasom.faces.forms import PersonForm
 from ciasom.faces.models import Person, Photo
 from ciasom.faces.uploads import UploadRefused, store_uploads
@@ -45,7 +44,6 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         saved = form.save()
         if not saved.keep_photos:
             saved.discard_originals()
-        people_changed([found.pk])
         messages.success(request, _("Saved."))
         return redirect("person", pk=found.pk)
     context = {
@@ -75,9 +73,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
-    photo = get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user)
-    people_changed([photo.person_id])
-    photo.delete()
+    get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user).delete()
     return redirect("person", pk=pk)
 
 
@@ -85,7 +81,6 @@ def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
 @require_POST
 def delete_person(request: HttpRequest, pk: int) -> HttpResponse:
     found = _own(request, pk)
-    people_changed([found.pk])
     found.delete()
     messages.success(request, _("“%(name)s” and all their photos were deleted.")
                      % {"name": found.name})

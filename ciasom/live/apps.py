@@ -10,6 +10,8 @@ class LiveConfig(AppConfig):
     label = "live"
 
     def ready(self) -> None:
+        # The broadcasts app sends both after the commit, for every path (pages, API, admin,
+        # enrolled people changing: it relays the faces app's `people_changed`).
         from ciasom.broadcasts import signals
 
         from .service import LiveService
@@ -18,8 +20,8 @@ class LiveConfig(AppConfig):
         signals.settings_changed.connect(self._settings_changed, dispatch_uid="live-settings")
         signals.ended.connect(self._ended, dispatch_uid="live-ended")
 
-    def _settings_changed(self, sender, broadcast, **kwargs) -> None:
-        self.service.apply_settings(broadcast)
+    def _settings_changed(self, sender, broadcast_id, **kwargs) -> None:
+        self.service.apply_settings(broadcast_id)
 
     def _ended(self, sender, broadcast_id, **kwargs) -> None:
         self.service.end(broadcast_id)

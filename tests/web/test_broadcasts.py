@@ -88,8 +88,9 @@ def test_changes_to_a_live_broadcast_reach_the_live_path(alice_api, alice,
     broadcast = Broadcast.objects.create(owner=alice, title="live")
     broadcast.start()
     seen = []
-    signals.settings_changed.connect(lambda broadcast, **kw: seen.append(broadcast.style),
-                                     weak=False, dispatch_uid="t")
+    signals.settings_changed.connect(
+        lambda broadcast_id, **kw: seen.append(Broadcast.objects.get(pk=broadcast_id).style),
+        weak=False, dispatch_uid="t")
     try:
         with django_capture_on_commit_callbacks(execute=True):
             alice_api.patch(f"/api/broadcasts/{broadcast.pk}", {"style": "blur"}, format="json")
@@ -119,6 +120,7 @@ def test_ending_from_the_page_tells_the_live_path(alice_browser, alice,
 def test_processed_thumbnail_replaces_the_placeholder(alice, client,
                                                      django_capture_on_commit_callbacks):
     broadcast = Broadcast.objects.create(owner=alice, title="live")
+    broadcast.start()  # served only while live (test_thumbnails_only_while_live.py)
     assert broadcast.thumbnail_url.endswith("placeholder.svg")
     broadcast.store_thumbnail(b"\xff\xd8\xff\xe0 a jpeg")
     url = broadcast.thumbnail_url
