@@ -21,7 +21,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # WHIP/WHEP and the live status endpoint (ciasom.live).
     path("", include("ciasom.live.urls")),
-    # Public media only (avatars, processed broadcast thumbnails). Enrolment photos live
-    # outside MEDIA_ROOT and are served by owner-checked views. nginx may serve this itself.
-    re_path(r"^media/(?P<path>(?:avatars|thumbnails)/[\w.-]+\.jpg)$", public_media),
+    # Public media only: avatars (nginx may serve them itself). Thumbnails are checked
+    # (live only: ciasom.broadcasts.thumbnails); enrolment photos live outside MEDIA_ROOT
+    # and are served by owner-checked views.
+    re_path(r"^media/(?P<path>avatars/[\w.-]+\.jpg)$", public_media),
 ]

@@ -34,8 +34,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def watch(request: HttpRequest, pk: int) -> HttpResponse:
     broadcast = get_object_or_404(Broadcast.objects.select_related("owner__profile"), pk=pk)
     is_owner = request.user.is_authenticated and broadcast.owner_id == request.user.pk
-    if not broadcast.is_live and not is_owner and broadcast.ended_at is None:
-        raise Http404(_("No such broadcast."))  # never went live: still private
+    if not broadcast.is_live and not is_owner:
+        # Never live (still private) or over: others learn nothing, as for a deleted one.
+        raise Http404(_("No such broadcast."))
     return render(request, "broadcasts/watch.html", {"broadcast": broadcast, "is_owner": is_owner})
 
 
