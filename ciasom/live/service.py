@@ -17,6 +17,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from ciasom.broadcasts.models import Broadcast
+from ciasom.media import aiortc_patches
 from ciasom.media.ice import ice_servers, offer_host_candidates, rtc_configuration
 from ciasom.media.processor import FrameProcessor
 from ciasom.media.registry import MediaRegistry
@@ -53,6 +54,7 @@ class LiveService:
     @classmethod
     def from_settings(cls) -> LiveService:
         offer_host_candidates(settings.CIASOM_ICE_HOSTS)
+        aiortc_patches.apply()
         configuration = rtc_configuration(settings.CIASOM_ICE_SERVERS)
         registry = MediaRegistry(
             configuration,
