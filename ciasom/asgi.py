@@ -9,11 +9,17 @@ from __future__ import annotations
 import logging
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
+
+from ciasom.bodylimit import BodyLimit, route_limits
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ciasom.settings")
 
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+# Oversized and slow bodies are refused before Django reads them (ciasom/bodylimit.py).
+application = BodyLimit(django_application, route_limits(), settings.CIASOM_BODY_TIMEOUT)
 
 
 def _start_background_work() -> None:

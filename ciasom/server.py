@@ -9,6 +9,17 @@ from __future__ import annotations
 import ipaddress
 import os
 
+# Slow or idle clients must not hold the one worker: idle keep-alive connections close
+# after 5 s, beyond CIASOM_MAX_CONNECTIONS connections uvicorn answers 503 at once, and a
+# stop waits at most 10 s for requests in flight. Slow request bodies are cut off by
+# ciasom/bodylimit.py (CIASOM_BODY_TIMEOUT); slow headers by nginx in production (deploy/).
+UVICORN_LIMITS = {
+    "timeout_keep_alive": 5,
+    "timeout_graceful_shutdown": 10,
+    "limit_concurrency": int(os.environ.get("CIASOM_MAX_CONNECTIONS", 1000)),
+    "h11_max_incomplete_event_size": 64 * 1024,  # request line + headers
+}
+
 
 def is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -61,4 +72,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        **UVICORN_LIMITS,
     )
