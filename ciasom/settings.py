@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ciasom.accounts.context.site",
+                "ciasom.live.context.ice_servers",  # after "site": its ice_servers win
             ],
             "builtins": [
                 "django.templatetags.i18n",
@@ -186,6 +187,14 @@ CIASOM_MAX_PHOTOS_PER_PERSON = 20
 CIASOM_MAX_PHOTO_PIXELS = 40_000_000
 CIASOM_MAX_AVATAR_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50  # hard guard; 20 is checked with a clear message
+# Per-account enrolment quotas (ciasom/faces/quotas.py): people, photos kept, bytes of
+# original photos on disk (pending, or kept with "keep original photos"), photos queued.
+CIASOM_MAX_PEOPLE_PER_ACCOUNT = int(os.environ.get("CIASOM_MAX_PEOPLE_PER_ACCOUNT", 50))
+CIASOM_MAX_PHOTOS_PER_ACCOUNT = int(os.environ.get("CIASOM_MAX_PHOTOS_PER_ACCOUNT", 500))
+CIASOM_MAX_STORED_BYTES_PER_ACCOUNT = int(
+    os.environ.get("CIASOM_MAX_STORED_BYTES_PER_ACCOUNT", 1024 * 1024 * 1024))
+CIASOM_MAX_QUEUED_PHOTOS_PER_ACCOUNT = int(
+    os.environ.get("CIASOM_MAX_QUEUED_PHOTOS_PER_ACCOUNT", 100))
 
 # Background work (face enrolment). Threads in the server process; with REDIS_URL the
 # queue lives in Redis so several server processes share it and nothing queued is lost.

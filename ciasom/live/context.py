@@ -1,0 +1,17 @@
+"""The STUN/TURN servers a page's peer connections use, TURN credentials minted per page."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.http import HttpRequest
+
+
+def ice_servers(request: HttpRequest) -> dict[str, object]:
+    """``ice_servers`` for the publisher and player pages (DESIGN §3).
+
+    Every page view gets its own time-limited TURN username/password (coturn REST,
+    ``CIASOM_TURN_SECRET``), so no long-lived relay password is ever handed out.
+    """
+    user = getattr(request, "user", None)
+    tag = f"user{user.pk}" if user is not None and user.is_authenticated else "anonymous"
+    return {"ice_servers": apps.get_app_config("live").service.ice_servers(tag)}
