@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ciasom.accounts.models import profile_of
-from ciasom.broadcasts import signals
 from ciasom.broadcasts.forms import BroadcastForm
 from ciasom.broadcasts.models import Broadcast
 from ciasom.broadcasts.queries import SORTS, clean_text, live_broadcasts
@@ -69,11 +68,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     broadcast = _own(request, pk)
     form = BroadcastForm(request.POST or None, instance=broadcast, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
+        with transaction.atomic():  # the live engine gets the settings and people together
             broadcast = form.save()
-            if broadcast.is_live:
-                transaction.on_commit(lambda: signals.settings_changed.send(
-                    sender=Broadcast, broadcast=broadcast))
         messages.success(request, _("Settings saved."))
         return redirect("broadcast", pk=broadcast.pk)
     context = {
