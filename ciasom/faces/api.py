@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ciasom.faces import quotas
 from ciasom.faces.models import Person, Photo
 from ciasom.faces.uploads import UploadRefused, store_uploads
 
@@ -73,6 +74,8 @@ def own_person(request, pk: int) -> Person:
 def _save_person(serializer, **kwargs) -> Person:
     try:
         with transaction.atomic():
+            if serializer.instance is None:  # a new person counts against the quota
+                quotas.check_new_person(kwargs["owner"].pk)
             return serializer.save(**kwargs)
     except IntegrityError as error:  # two requests racing for the same name
         raise serializers.ValidationError(
@@ -92,7 +95,10 @@ class PeopleView(APIView):
     def post(self, request):
         serializer = PersonSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        person = _save_person(serializer, owner=request.user)
+        try:
+            person = _save_person(serializer, owner=request.user)
+        except quotas.QuotaExceeded as exceeded:
+            return Response({"detail": exceeded.message}, status=exceeded.status)
         person = own_person(request, person.pk)
         return Response(PersonSerializer(person).data, status=status.HTTP_201_CREATED)
 
@@ -146,7 +152,7 @@ class PhotosView(APIView):
         files = request.FILES.getlist("photos")
         try:
             photos = store_uploads(person, files)
-        except UploadRefused as refused:
+        except (UploadRefused, quotas.QuotaExceeded) as refused:
             return Response({"detail": refused.message}, status=refused.status)
         body = [{"id": p.pk, "status": p.status, "reason": p.reason, "message": p.message}
                 for p in photos]

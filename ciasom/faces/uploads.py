@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from ciasom import tasks
+from ciasom.faces import quotas
 from ciasom.faces.models import Person, Photo
 
 log = logging.getLogger(__name__)
@@ -111,18 +112,20 @@ def check_request(person: Person, files: list[UploadedFile]) -> None:
         raise UploadRefused(
             _("A person can have at most %(n)d photos; %(kept)d are already enrolled. "
               "Delete some first.") % {"n": limit, "kept": kept})
+    quotas.check_new_photos(person.owner_id, files)
 
 
 def store_uploads(person: Person, files: list[UploadedFile]) -> list[Photo]:
     """Record every file (pending, or rejected with its reason) and queue enrolment.
 
     All or nothing: if anything fails, no row stays and no file stays on disk.
+    UploadRefused or quotas.QuotaExceeded when the request cannot be taken.
     """
-    check_request(person, files)
     photos: list[Photo] = []
     written: list[str] = []
     try:
         with transaction.atomic():
+            check_request(person, files)
             for upload in files:
                 found = inspect(upload)
                 photo = Photo(

@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ciasom.faces import quotas
 from ciasom.faces.forms import PersonForm
 from ciasom.faces.models import Person, Photo
 from ciasom.faces.uploads import UploadRefused, store_uploads
@@ -24,9 +26,15 @@ def _own(request: HttpRequest, pk: int) -> Person:
 def people(request: HttpRequest) -> HttpResponse:
     form = PersonForm(request.POST or None, owner=request.user)
     if request.method == "POST" and form.is_valid():
-        person = form.save(commit=False)
-        person.owner = request.user
-        person.save()
+        try:
+            with transaction.atomic():
+                quotas.check_new_person(request.user.pk)
+                person = form.save(commit=False)
+                person.owner = request.user
+                person.save()
+        except quotas.QuotaExceeded as exceeded:
+            messages.error(request, exceeded.message)
+            return redirect("people")
         return redirect("person", pk=person.pk)
     listed = Person.objects.filter(owner=request.user).with_counts()
     return render(request, "faces/people.html", {"people": listed, "form": form},
@@ -62,7 +70,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     found = _own(request, pk)
     try:
         photos = store_uploads(found, request.FILES.getlist("photos"))
-    except UploadRefused as refused:
+    except (UploadRefused, quotas.QuotaExceeded) as refused:
         messages.error(request, refused.message)
         return redirect("person", pk=found.pk)
     messages.success(request, _("%(n)d photos received; they are being processed.")
