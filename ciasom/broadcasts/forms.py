@@ -8,8 +8,9 @@ from ciasom.faces.models import Person
 
 
 class BroadcastForm(forms.ModelForm):
-    strength = forms.IntegerField(min_value=1, max_value=5, initial=3,
-                                  widget=forms.NumberInput(attrs={"type": "range"}))
+    strength = forms.IntegerField(
+        min_value=1, max_value=5, initial=3, widget=forms.NumberInput(attrs={"type": "range"})
+    )
 
     class Meta:
         model = Broadcast
@@ -26,9 +27,6 @@ class BroadcastForm(forms.ModelForm):
             "mode": forms.RadioSelect,
             "style": forms.RadioSelect,
             "visible_people": forms.CheckboxSelectMultiple,
-            "privacy_delay_ms": forms.NumberInput(
-                attrs={"min": PRIVACY_DELAY_MS_MIN, "max": PRIVACY_DELAY_MS_MAX}
-            ),
         }
 
     def __init__(self, *args, owner, **kwargs) -> None:
@@ -36,8 +34,10 @@ class BroadcastForm(forms.ModelForm):
         # Only the host's own people can be chosen; anything else is "not a valid choice".
         self.fields["visible_people"].queryset = Person.objects.filter(owner=owner)
         self.fields["title"].widget.attrs["autofocus"] = True
-        # Left out (a script, an older page), the delay stays what it was.
-        self.fields["privacy_delay_ms"].required = False
+        delay = self.fields["privacy_delay_ms"]
+        delay.required = False  # left out (a script, an older page): it stays what it was
+        # The browser's own hint; the model's validators give the message.
+        delay.widget.attrs.update(min=PRIVACY_DELAY_MS_MIN, max=PRIVACY_DELAY_MS_MAX)
 
     def clean_privacy_delay_ms(self) -> int:
         delay = self.cleaned_data["privacy_delay_ms"]

@@ -11,22 +11,18 @@ what is tested); everything else, the database included, is real.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 from importlib import import_module
 
-import av
 import numpy as np
 import pytest
-from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connections
-from django.test import AsyncClient, Client
+from django.test import Client
+from live_helpers import RecordingEngine, off_air, publish, recording_service, run, until
 from rest_framework.test import APIClient
 from web_helpers import PASSWORD, real_photo, token_client
 
@@ -34,53 +30,8 @@ from ciasom.accounts.models import profile_of
 from ciasom.broadcasts.models import Broadcast
 from ciasom.engine.gallery import EMBEDDING_SIZE
 from ciasom.faces.models import Person, Photo
-from ciasom.media.ice import offer_host_candidates, rtc_configuration
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class RecordingEngine:
-    """A FrameProcessor that covers nothing and keeps what the live service hands it."""
-
-    def __init__(self, broadcast: Broadcast) -> None:
-        self.handed = [(broadcast.engine_settings(), broadcast.gallery())]
-        self.closed = False
-
-    def update(self, settings=None, gallery=None) -> None:
-        self.handed.append((settings, gallery))
-
-    @property
-    def settings(self):
-        return self.handed[-1][0]
-
-    @property
-    def gallery(self):
-        return self.handed[-1][1]
-
-    def submit(self, frame_bgr, timestamp) -> None:
-        pass
-
-    def render(self, frame_bgr, timestamp):
-        return frame_bgr.copy()
-
-    def set_delay(self, seconds: float) -> None:
-        pass
-
-    def stats(self) -> dict:
-        return {}
-
-    def close(self) -> None:
-        self.closed = True
-
-
-class SmallCamera(VideoStreamTrack):
-    """aiortc's test camera at 160x120: cheap to encode on the shared cores."""
-
-    async def recv(self) -> av.VideoFrame:
-        pts, time_base = await self.next_timestamp()
-        frame = av.VideoFrame.from_ndarray(np.full((120, 160, 3), 90, np.uint8), format="bgr24")
-        frame.pts, frame.time_base = pts, time_base
-        return frame
 
 
 @dataclass
@@ -123,56 +74,16 @@ def enrolled_host() -> tuple[object, str, Broadcast, Person, list[Photo], list[n
     return user, profile_of(user).stream_key, broadcast, mom, photos, looks
 
 
-async def publish(broadcast: Broadcast, key: str) -> RTCPeerConnection:
-    """Go live the way OBS does (WHIP), and let the connection come up over loopback."""
-    pc = RTCPeerConnection(rtc_configuration([]))
-    pc.addTrack(SmallCamera())
-    await pc.setLocalDescription(await pc.createOffer())
-    response = await AsyncClient().post(
-        f"/whip/{broadcast.pk}",
-        pc.localDescription.sdp,
-        content_type="application/sdp",
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert response.status_code == 201, response.content
-    await pc.setRemoteDescription(RTCSessionDescription(response.content.decode(), "answer"))
-    return pc
-
-
 @pytest.fixture
 async def on_air(monkeypatch):
-    offer_host_candidates(["127.0.0.1"])
-    service = apps.get_app_config("live").service
-    engines: list[RecordingEngine] = []
-
-    def make_engine(broadcast):
-        engines.append(RecordingEngine(broadcast))
-        return engines[-1]
-
-    monkeypatch.setattr(service, "make_engine", make_engine)
+    service, engines = recording_service(monkeypatch)
     user, key, broadcast, mom, photos, looks = await enrolled_host()
     pc = await publish(broadcast, key)
     (engine,) = engines
     assert engine.gallery.names == ["Mom"]  # visible from the start
     assert service.stream(broadcast.pk) is not None
     yield OnAir(user, broadcast, mom, photos, looks, engine, service)
-    await pc.close()
-    await service.registry.close()
-    await service.drain()
-    await sync_to_async(connections.close_all)()  # the request thread's, before the flush
-
-
-async def run(call):
-    """Sync client calls in a worker thread, as a real request is served; the after-commit
-    hooks run there before it answers."""
-    return await sync_to_async(call)()
-
-
-async def until(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
+    await off_air(pc, service)
 
 
 def shows(gallery, look: np.ndarray) -> str | None:
