@@ -14,8 +14,9 @@ def test_nginx_adds_no_cors_headers():
 
 
 def test_the_app_answers_a_whep_preflight_with_one_origin(client):
-    response = client.options("/whep/1", HTTP_ORIGIN="https://player.example",
-                              HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    response = client.options(
+        "/whep/1", HTTP_ORIGIN="https://player.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "Location" in response["Access-Control-Expose-Headers"]

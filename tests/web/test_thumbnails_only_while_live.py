@@ -59,8 +59,7 @@ def test_nginx_sends_thumbnails_through_the_app():
     assert block and "proxy_pass" in block.group(1)
 
 
-def test_status_tells_others_nothing_about_a_broadcast_that_is_not_live(client, alice,
-                                                                        on_air):
+def test_status_tells_others_nothing_about_a_broadcast_that_is_not_live(client, alice, on_air):
     idle = Broadcast.objects.create(owner=alice, title="not yet")
     on_air.end()
     missing = client.get("/live/999999/status")
