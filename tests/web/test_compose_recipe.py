@@ -60,3 +60,10 @@ def test_ice_hosts_must_come_from_the_environment(services):
 def test_redis_listens_on_loopback_only(services):
     assert "ports" not in services["redis"]
     assert "--bind 127.0.0.1" in listens_on(services["redis"])
+
+
+def test_app_data_lives_on_the_volume_nginx_reads(services):
+    app, nginx = services["ciasom"], services["nginx"]
+    data_dir = environment(app)["CIASOM_DATA_DIR"]
+    assert f"ciasomdata:{data_dir}" in app["volumes"]
+    assert "ciasomdata:/var/lib/ciasom:ro" in nginx["volumes"]  # nginx.conf's media root
