@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/ciasom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium gstreamer clean
+.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium gstreamer coturn fuzz clean
 
 install: $(STAMP)
 
@@ -42,10 +42,15 @@ gstreamer:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		$(GST_PACKAGES); }
 
+# Debian's coturn: tests/media/test_turn.py runs deploy/turnserver.conf on loopback.
+coturn:
+	@test -x /usr/bin/turnserver || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends coturn; }
+
 lint: install
 	$(BIN)/ruff check ciasom tests bench
 
-test: install photos chromium gstreamer lint services
+test: install photos chromium gstreamer coturn lint services
 	$(BIN)/pytest -q
 	$(MAKE) test-postgres
 
@@ -66,6 +71,10 @@ test-browser: install photos chromium services
 # The Django suites again against the local PostgreSQL; fails (never skips) if it is not reachable.
 test-postgres: install services
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" tests/web
+
+# The SDP checks and the WHIP/WHEP views under many more generated offers than `make test`.
+fuzz: install services
+	FUZZ_EXAMPLES=20000 $(BIN)/pytest -q tests/media/test_fuzz_offers.py
 
 bench: install photos
 	$(BIN)/ciasom bench --json | tee bench/engine.json
