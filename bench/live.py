@@ -119,6 +119,9 @@ class Relay:
     def render(self, frame_bgr, timestamp):
         return frame_bgr.copy()
 
+    def set_delay(self, seconds):
+        pass
+
     def stats(self):
         return {}
 

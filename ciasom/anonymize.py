@@ -1,7 +1,9 @@
 """`ciasom anonymize`: the live engine, run over a video or image file.
 
 Every input frame comes out, in order, with its timestamp (variable frame rates too), so
-audio — copied untouched — stays in sync. Faces are covered exactly as in a broadcast.
+audio — copied untouched — stays in sync. Faces are covered exactly as in a broadcast, with
+the same look-ahead as the privacy delay (`LOOKAHEAD`): a face found late is covered back
+to its first frame.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -24,6 +27,8 @@ from .engine.gallery import Gallery
 from .engine.photo import PhotoError, read_photo
 from .engine.pipeline import FrameResult, PrivacyEngine
 from .engine.settings import EngineSettings
+
+LOOKAHEAD = 1.0  # s of later frames analysed before a frame is covered and written
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 VIDEO_CODECS = {".webm": "libvpx-vp9", ".mkv": "libx264", ".mp4": "libx264", ".mov": "libx264",
@@ -50,7 +55,8 @@ def run(options: Options) -> dict[str, Any]:
     if not options.input.is_file():
         raise UsageError(f"{options.input}: no such file")
     gallery = load_allowed(options.allow)
-    engine = PrivacyEngine(options.settings, gallery, threads=options.threads)
+    engine = PrivacyEngine(options.settings, gallery, threads=options.threads,
+                           lookahead=LOOKAHEAD)
     if options.input.suffix.lower() in IMAGE_SUFFIXES:
         report = _image(engine, options)
     else:
@@ -129,6 +135,17 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
             streams = [video_in] + ([audio_in] if audio_in else [])
             progress = tqdm(total=total, unit="frame", disable=not options.progress,
                             desc=options.input.name)
+            stamps: deque[tuple[int | None, Fraction | None]] = deque()
+            last_at = -1.0
+
+            def write(results: list[FrameResult]) -> None:
+                for result in results:
+                    entries.append(_frame_entry(len(entries), result))
+                    out = av.VideoFrame.from_ndarray(result.frame, format="bgr24")
+                    out.pts, out.time_base = stamps.popleft()
+                    sink.mux(video_out.encode(out))
+                    progress.update(1)
+
             for packet in source.demux(*streams):
                 if packet.stream is audio_in:
                     if packet.dts is not None:
@@ -137,14 +154,15 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
                     continue
                 for frame in packet.decode():
                     image = frame.to_ndarray(format="bgr24")
+                    # Strictly increasing seconds, even where the file has no timestamps.
+                    at = max(float(frame.time or 0.0), last_at + 1e-3)
+                    last_at = at
+                    stamps.append((frame.pts, frame.time_base))
                     start = time.perf_counter()
-                    result = engine.process(image, float(frame.time or 0.0))
+                    ready = engine.push(image, at)
                     times.append((time.perf_counter() - start) * 1000)
-                    entries.append(_frame_entry(len(entries), result))
-                    out = av.VideoFrame.from_ndarray(result.frame, format="bgr24")
-                    out.pts, out.time_base = frame.pts, frame.time_base
-                    sink.mux(video_out.encode(out))
-                    progress.update(1)
+                    write(ready)
+            write(engine.flush())
             sink.mux(video_out.encode())
             progress.close()
         width, height = video_in.codec_context.width, video_in.codec_context.height

@@ -7,8 +7,8 @@ for live 720p on two cores:
   folding constants; we move them out once at load (about 2x faster);
 - we detect on a copy downscaled to `width` pixels and scale the boxes back.
 CenterFace needs a face about 25 px high in its input; at 480 px wide that is ~65 px in a
-720p frame, so callers add a full-resolution pass now and then for small, far faces
-(`merge`).
+720p frame, so callers add full-resolution passes over the parts of the frame that may hold
+small, far faces (`detect_crops`, chosen by `examination.ExamMap`) and `merge` them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ _OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
 _INPUT = "input.1"
 FINE_WIDTH = 1280  # the small-face pass: full resolution up to 720p
 AROUND_SIDE = 96  # pixels of each close-up cut-out in `detect_around`
-TILES = (2, 2)  # the full-resolution pass is done a quarter at a time
 
 
 @dataclass(frozen=True)
@@ -82,22 +81,29 @@ class FaceDetector:
         return self._decode(heatmap, scales, offsets, landmarks,
                             sx=frame_width / in_w, sy=height / in_h, limit=(in_w, in_h))
 
-    def detect_tile(self, frame: np.ndarray, tile: int) -> list[Detection]:
-        """Faces in one tile of the frame seen at FINE_WIDTH (upscaled if the frame is smaller).
+    def detect_crops(self, frame: np.ndarray, crops: list[tuple[int, int, int, int]],
+                     scale: float) -> list[Detection]:
+        """Faces in same-sized parts of the frame, each seen `scale` times larger, in one batch.
 
-        Spreading the costly full-resolution pass over several frames keeps every frame's
-        cost flat, which matters more to the live path than the total.
+        The full-resolution pass (ExamMap's cells): batching same-sized cut-outs costs what
+        running them one by one does, minus the per-call overhead.
         """
-        height, width = frame.shape[:2]
-        cols, rows = TILES
-        col, row = tile % cols, (tile // cols) % rows
-        pad_x, pad_y = width // 16, height // 16  # overlap: a face on a seam is whole in one
-        x1, x2 = max(0, col * width // cols - pad_x), min(width, (col + 1) * width // cols + pad_x)
-        y1, y2 = max(0, row * height // rows - pad_y), min(height,
-                                                           (row + 1) * height // rows + pad_y)
-        found = self.detect(frame[y1:y2, x1:x2], int(round((x2 - x1) * FINE_WIDTH / width)))
-        return [Detection((d.box[0] + x1, d.box[1] + y1, d.box[2] + x1, d.box[3] + y1),
-                          d.score, d.landmarks + np.float32((x1, y1))) for d in found]
+        if not crops:
+            return []
+        x1, y1, x2, y2 = crops[0]
+        in_w = max(32, int(round((x2 - x1) * scale / 32)) * 32)
+        in_h = max(32, int(round((y2 - y1) * scale / 32)) * 32)
+        images = [frame[c[1]:c[3], c[0]:c[2]] for c in crops]
+        blob = cv2.dnn.blobFromImages(images, 1.0, (in_w, in_h), swapRB=True)
+        outputs = self._session.run(_OUTPUTS, {_INPUT: blob})
+        found = []
+        for i, (cx, cy, _, _) in enumerate(crops):
+            for d in self._decode(*(o[i:i + 1] for o in outputs), sx=(x2 - x1) / in_w,
+                                  sy=(y2 - y1) / in_h, limit=(in_w, in_h)):
+                b = d.box
+                found.append(Detection((b[0] + cx, b[1] + cy, b[2] + cx, b[3] + cy), d.score,
+                                       d.landmarks + np.float32((cx, cy))))
+        return found
 
     def detect_around(self, frame: np.ndarray, boxes: list[Box]) -> list[Detection]:
         """Look again, closely, where faces were expected but the frame-wide pass saw none.

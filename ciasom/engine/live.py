@@ -1,17 +1,22 @@
-"""The engine for a live stream: analysis in the background, covering on every frame.
+"""The engine for a live stream: analysis as frames arrive, covering as they leave.
 
-The media path calls `submit` with each decoded frame and `render` for each frame it
-sends. `render` never waits for detection or recognition: it covers the faces of the
-latest analysis, moved to where their motion says they are now. Analysis runs in its own
-thread on the newest submitted frame only (older ones are dropped, never queued), and
+The media path calls `submit` with each decoded frame as it arrives and holds the frame in
+its delay line (the broadcast's privacy delay); when the frame is due it calls `render`.
+By then the frames after it have been analysed, so `render` covers each face where it was
+on that frame — seen, interpolated between two analysed frames, or carried back from a
+later sighting. Analysis runs in its own thread on the newest submitted frame (at most
+`max_rate` a second; the frames between are covered from the ones around them), and
 recognition runs in a child process so dlib never blocks the event loop.
 
-Fail closed: until the first analysis, after an analysis error, or when the analysis is
-older than `stale_after` seconds, `render` returns the whole frame pixelated.
+Fail closed: `render` covers the whole frame unless a frame-wide pass on that frame or a
+later one has finished and every part of it has been examined closely enough
+(`FaceFinder.examined`): while loading, after an analysis error, when the analysis is behind
+or the frame size is new. `stats()["covered_why"]` says which, for the host's health panel.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -26,30 +31,32 @@ from .embedder import EmbedderProcess
 from .finder import FaceFinder
 from .gallery import Gallery
 from .mosaic import cover_whole_frame
-from .pipeline import cover_faces
+from .pipeline import EXAM_LAG, cover_faces
 from .recognition import FaceCrop, crop_for_look, look, record
-from .settings import EngineSettings
+from .settings import DEFAULT_PRIVACY_DELAY_MS, EngineSettings
 from .tracker import Tracker
 
-STALE_AFTER = 0.5  # seconds: an analysis older than this no longer says where faces are
-MAX_ANALYSES_PER_SECOND = 20.0  # leaves the cores to decoding, encoding and sending; the
-# frames between analyses are covered at the faces' predicted places
+logger = logging.getLogger(__name__)
+
+MAX_ANALYSES_PER_SECOND = 15.0  # leaves the cores to decoding, encoding and sending; the
+# frames between analyses are covered from the analysed frames around them
 
 
 class LiveEngine:
-    def __init__(self, settings: EngineSettings, gallery: Gallery, *, threads: int = 1,
-                 stale_after: float = STALE_AFTER,
-                 max_rate: float = MAX_ANALYSES_PER_SECOND,
+    def __init__(self, settings: EngineSettings, gallery: Gallery, *,
+                 delay: float = DEFAULT_PRIVACY_DELAY_MS / 1000,
+                 threads: int = 1, max_rate: float = MAX_ANALYSES_PER_SECOND,
                  detector_factory: Callable[[], FaceDetector] | None = None,
                  embedder_factory: Callable[[], Any] | None = None) -> None:
         self._settings = settings
         self._gallery = gallery
-        self._stale_after = stale_after
+        self._delay = delay
         self._min_interval = 1.0 / max_rate
         self._detector_factory = detector_factory or (
             lambda: FaceDetector(width=settings.detect_width, threads=threads))
         self._embedder_factory = embedder_factory or EmbedderProcess
-        self._tracker = Tracker()
+        self._tracker = Tracker(keep_for=delay)
+        self._finder: FaceFinder | None = None
         self._lock = threading.Lock()  # guards tracker, settings, gallery and the fields below
         self._frame_ready = threading.Condition()
         self._latest: tuple[np.ndarray, float] | None = None
@@ -58,12 +65,12 @@ class LiveEngine:
         self._closed = False
         self._ready = False
         self._error: str | None = None
-        self._analysed_at: float | None = None
-        self._seen_ids: set[int] = set()  # tracks found by the latest analysis
+        self._analysed_at = -float("inf")  # the newest frame a frame-wide pass finished on
         self._shape: tuple[int, ...] | None = None  # frame size the tracks are measured in
         self._engine_ms: deque[float] = deque(maxlen=120)
         self._counts = {"submitted": 0, "analysed": 0, "dropped": 0, "rendered": 0,
                         "covered_whole": 0, "looks": 0, "errors": 0}
+        self._covered_why: dict[str, int] = {}
         self._threads = [threading.Thread(target=self._analyse_forever, daemon=True,
                                           name="ciasom-analysis"),
                          threading.Thread(target=self._recognise_forever, daemon=True,
@@ -83,16 +90,19 @@ class LiveEngine:
             self._frame_ready.notify()
 
     def render(self, frame: np.ndarray, timestamp: float) -> np.ndarray:
-        """A new frame with faces covered as the policy says; the whole frame if unsure."""
+        """A new frame with faces covered as the policy says; the whole frame unless the
+        frame has been examined (see the module docstring)."""
         with self._lock:
             self._counts["rendered"] += 1
             if self._settings.mode == "off":
                 return frame.copy()
-            if self._degraded(timestamp) is not None or frame.shape != self._shape:
+            why = self._unexamined(frame.shape, timestamp)
+            if why is not None:
                 self._counts["covered_whole"] += 1
+                self._covered_why[why] = self._covered_why.get(why, 0) + 1
                 return cover_whole_frame(frame)
             out = frame.copy()
-            cover_faces(frame, out, self._tracker, timestamp, self._settings, self._seen_ids)
+            cover_faces(frame, out, self._tracker, timestamp, self._settings, self._delay)
             return out
 
     def update(self, settings: EngineSettings | None = None,
@@ -104,8 +114,15 @@ class LiveEngine:
                 self._settings = settings
             if gallery is not None:
                 self._gallery = gallery
-                for track in self._tracker.tracks:
-                    track.forget_identity()
+                self._tracker.forget_looks()
+
+    def set_delay(self, seconds: float) -> None:
+        """The broadcast's privacy delay changed: carry findings back that far from now on."""
+        with self._lock:
+            self._delay = seconds
+            self._tracker.keep_for = seconds
+            if self._finder is not None:
+                self._finder.set_carry_back(seconds, EXAM_LAG * seconds)
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -114,6 +131,7 @@ class LiveEngine:
                 **self._counts,
                 "ready": self._ready,
                 "error": self._error,
+                "covered_why": dict(self._covered_why),
                 "faces": len(self._tracker.tracks),
                 "engine_ms_p50": round(ms[len(ms) // 2], 2) if ms else None,
                 "engine_ms_p95": round(ms[int(len(ms) * 0.95)], 2) if ms else None,
@@ -130,23 +148,31 @@ class LiveEngine:
 
     # -- background work ----------------------------------------------------------------
 
-    def _degraded(self, timestamp: float) -> str | None:
+    def _unexamined(self, shape: tuple[int, ...], timestamp: float) -> str | None:
+        """Why the frame cannot go out with only its faces covered; None when it can."""
         if not self._ready:
             return "engine starting"
         if self._error is not None:
             return self._error
-        if self._analysed_at is None or timestamp - self._analysed_at > self._stale_after:
+        if shape != self._shape:
+            return "new frame size, not analysed yet"
+        if timestamp > self._analysed_at:
             return "analysis behind"
+        if self._finder is None or not self._finder.examined(shape, timestamp):
+            return "small faces not searched yet"
         return None
 
     def _analyse_forever(self) -> None:
         try:
-            finder = FaceFinder(self._detector_factory(), self._settings.fine_interval)
+            finder = FaceFinder(self._detector_factory(), carry_back=self._delay,
+                                exam_lag=EXAM_LAG * self._delay)
         except Exception as error:  # a broken model: stay fully covered, say why
+            logger.exception("detector failed to load")
             with self._lock:
                 self._error = f"detector failed to load: {error}"
             return
         with self._lock:
+            self._finder = finder
             self._ready = True
         started = 0.0
         while not self._closed:
@@ -168,8 +194,9 @@ class LiveEngine:
         try:
             if frame.shape != self._shape:  # the host changed resolution: start afresh
                 with self._lock:
-                    self._tracker = Tracker()
+                    self._tracker = Tracker(keep_for=self._delay)
                     self._shape = frame.shape
+                    self._analysed_at = -float("inf")
             detections = finder.find(frame, self._tracker, timestamp)
             with self._lock:
                 seen = self._tracker.update([d.box for d in detections], timestamp)
@@ -178,11 +205,12 @@ class LiveEngine:
                          if wanted and policy.needs_look(t, timestamp)
                          and t.id not in self._crops]
                 self._analysed_at = timestamp
-                self._seen_ids = {t.id for t in seen}
                 self._error = None
                 self._counts["analysed"] += 1
                 self._engine_ms.append((time.perf_counter() - start) * 1000)
         except Exception as error:  # whatever broke, render covers everything until fixed
+            if self._counts["errors"] % 100 == 0:
+                logger.exception("analysis failed (%d so far)", self._counts["errors"] + 1)
             with self._lock:
                 self._error = f"analysis failed: {type(error).__name__}: {error}"
                 self._counts["errors"] += 1

@@ -13,7 +13,6 @@ from .geometry import Box, clip, enlarge
 from .settings import Style
 
 BLOCKS_ACROSS_FACE = {1: 10, 2: 8, 3: 6, 4: 5, 5: 4}
-WHOLE_FRAME_BLOCKS = 40  # blocks across the frame when everything must be hidden
 BOX_COLOUR = (48, 48, 48)
 
 
@@ -37,9 +36,15 @@ def cover(frame: np.ndarray, face: Box, style: Style = "pixelate", margin: float
 
 
 def cover_whole_frame(frame: np.ndarray) -> np.ndarray:
-    """The fail-closed frame: nothing in it can be recognised. Returns a new array."""
+    """The fail-closed frame (engine unsure, failed or behind): nothing in it can be
+    recognised. Returns a new array.
+
+    Blocks are sized so that even a face as tall as the frame keeps no more blocks than the
+    strongest face mosaic leaves: never weaker than covering the faces one by one.
+    """
     out = frame.copy()
-    _pixelate(out, max(8, frame.shape[1] // WHOLE_FRAME_BLOCKS))
+    shorter = min(frame.shape[:2])
+    _pixelate(out, max(3, -(-shorter // min(BLOCKS_ACROSS_FACE.values()))))
     return out
 
 

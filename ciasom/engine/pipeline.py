@@ -2,11 +2,13 @@
 
 `PrivacyEngine` does it synchronously (the offline tool and the benchmark). The live
 path (`live.py`) runs the same stages split over threads, and both cover faces with
-`cover_faces`, so what is shown is decided in one place.
+`cover_faces`, so what is shown is decided in one place. Both look ahead: a frame is
+covered with what the analysis of later frames found (DESIGN.md §1, the privacy delay).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 import cv2
@@ -23,6 +25,9 @@ from .recognition import crop_for_look, look, record
 from .settings import EngineSettings
 from .timing import timed
 from .tracker import Tracker
+
+EXAM_LAG = 0.4  # of the privacy delay: how long a changed cell waits for its examination,
+# so that one full-resolution look serves several frames and still lands within the delay
 
 
 @dataclass(frozen=True)
@@ -41,23 +46,28 @@ class FrameResult:
     faces: list[FaceReport]
     degraded: str | None = None  # why the whole frame was covered, if it was
     timings: dict[str, float] = field(default_factory=dict)  # ms per stage
+    at: float = 0.0  # the frame's time
 
 
 def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float,
-                settings: EngineSettings, seen_ids: set[int]) -> list[FaceReport]:
-    """Cover, in `out` (a copy of `source`), every tracked face the policy does not show.
+                settings: EngineSettings, carry_back: float) -> list[FaceReport]:
+    """Cover, in `out` (a copy of `source` taken at `at`), every face the policy does not show.
 
-    `seen_ids` are the tracks found by the latest analysis; every other track is coasting.
-    A coasting face that overlaps a face shown right now is behind it (were it in front,
-    it would have been found): its cover stops at the shown face itself — the ellipse in
-    its box, not the box's corners, where the face behind may peek out — so people walking
-    behind the host do not mosaic the host.
+    `at` may lie behind the newest analysis (the privacy delay): each track says where its
+    face was then — seen, interpolated between sightings, carried back from a later first
+    sighting, or coasting after the last. A coasting face that overlaps a face shown right
+    then is behind it (were it in front, it would have been found): its cover stops at the
+    shown face itself — the ellipse in its box, not the box's corners, where the face
+    behind may peek out — so people walking behind the host do not mosaic the host.
     """
     decided = []
-    for track in tracker.tracks:
-        coasting = track.id not in seen_ids
+    for track in tracker.every_track:
+        where = track.at_time(at, tracker.coast_seconds, carry_back)
+        if where is None:
+            continue
+        box, coasting = where
         decision = policy.decide(settings.mode, track, at, coasting=coasting, degraded=False)
-        decided.append((track, track.predict(at, tracker.coast_seconds), coasting, decision))
+        decided.append((track, box, coasting, decision))
     covered: dict[int, tuple[int, int, int, int] | None] = {}
     for track, box, coasting, decision in decided:
         if coasting and not decision.visible:
@@ -97,24 +107,68 @@ def _restore_face(source: np.ndarray, out: np.ndarray, box: Box,
     out[y1:y2, x1:x2][region] = source[y1:y2, x1:x2][region]
 
 
+@dataclass
+class _Waiting:
+    frame: np.ndarray
+    at: float
+    timings: dict[str, float]
+
+
 class PrivacyEngine:
-    """Synchronous engine for files: every frame analysed, identities looked at as needed."""
+    """Synchronous engine for files: every frame analysed, identities looked at as needed.
+
+    `process` analyses a frame and covers it at once. `push` and `flush` look ahead: a
+    frame is covered only once the frames `lookahead` seconds after it have been analysed,
+    so faces found late are covered back to their first frame — the live path's privacy
+    delay, with the whole file to look into.
+    """
 
     def __init__(self, settings: EngineSettings, gallery: Gallery, *, threads: int = 1,
-                 detector: FaceDetector | None = None,
+                 lookahead: float = 0.0, detector: FaceDetector | None = None,
                  embedder: FaceEmbedder | None = None) -> None:
         self.settings = settings
         self.gallery = gallery
+        self.lookahead = lookahead
         self.detector = detector or FaceDetector(width=settings.detect_width, threads=threads)
         self.embedder = embedder or FaceEmbedder()
-        self.tracker = Tracker()
-        self.finder = FaceFinder(self.detector, settings.fine_interval)
+        self.tracker = Tracker(keep_for=lookahead)
+        self.finder = FaceFinder(self.detector, carry_back=lookahead,
+                                 exam_lag=EXAM_LAG * lookahead)
+        self._waiting: deque[_Waiting] = deque()
+        self._analysed: dict[float, str | None] = {}  # frame time -> why its analysis failed
 
     def process(self, frame: np.ndarray, at: float) -> FrameResult:
         """The frame with faces covered; never the raw frame if anything fails."""
-        if self.settings.mode == "off":
-            return FrameResult(frame.copy(), [])
         timings: dict[str, float] = {}
+        self._analyse(frame, at, timings)
+        return self._render(_Waiting(frame, at, timings))
+
+    def push(self, frame: np.ndarray, at: float) -> list[FrameResult]:
+        """Analyse a frame; returns, in order, the frames now `lookahead` behind it."""
+        waiting = _Waiting(frame, at, {})
+        self._analyse(frame, at, waiting.timings)
+        self._waiting.append(waiting)
+        ready = []
+        while self._waiting and self._waiting[0].at <= at - self.lookahead:
+            ready.append(self._render(self._waiting.popleft()))
+        return ready
+
+    def flush(self) -> list[FrameResult]:
+        """The frames still waiting at the end of the file."""
+        if self._waiting and self.settings.mode != "off":
+            last = self._waiting[-1]
+            try:
+                found = self.finder.examine_pending(last.frame, self.tracker, last.at)
+                self.tracker.update([d.box for d in found], last.at)
+            except Exception as error:  # noqa: BLE001 — those frames go out covered whole
+                self._analysed[last.at] = f"{type(error).__name__}: {error}"
+        ready = [self._render(waiting) for waiting in self._waiting]
+        self._waiting.clear()
+        return ready
+
+    def _analyse(self, frame: np.ndarray, at: float, timings: dict[str, float]) -> None:
+        if self.settings.mode == "off":
+            return
         try:
             detections = self.finder.find(frame, self.tracker, at, timings)
             with timed(timings, "track"):
@@ -125,12 +179,20 @@ class PrivacyEngine:
                         if policy.needs_look(track, at):
                             crop = crop_for_look(frame, track, at)
                             record(track, crop, look(self.embedder, self.gallery, crop))
-            with timed(timings, "mosaic"):
-                out = frame.copy()
-                faces = cover_faces(frame, out, self.tracker, at, self.settings,
-                                    {t.id for t in seen})
+            self._analysed[at] = None
         except Exception as error:  # noqa: BLE001 — whatever broke, nothing raw goes out
-            return FrameResult(cover_whole_frame(frame), [], f"{type(error).__name__}: {error}",
-                               timings)
-        return FrameResult(out, faces, None, timings)
+            self._analysed[at] = f"{type(error).__name__}: {error}"
 
+    def _render(self, waiting: _Waiting) -> FrameResult:
+        frame, at, timings = waiting.frame, waiting.at, waiting.timings
+        if self.settings.mode == "off":
+            return FrameResult(frame.copy(), [], None, timings, at)
+        failure = self._analysed.pop(at, "not analysed")
+        if failure is None and not self.finder.examined(frame.shape, at):
+            failure = "not every part of the frame was examined closely enough"
+        if failure is not None:
+            return FrameResult(cover_whole_frame(frame), [], failure, timings, at)
+        with timed(timings, "mosaic"):
+            out = frame.copy()
+            faces = cover_faces(frame, out, self.tracker, at, self.settings, self.lookahead)
+        return FrameResult(out, faces, None, timings, at)

@@ -39,6 +39,8 @@ def decide(mode: Mode, track: Track, at: float, *, coasting: bool, degraded: boo
         return Decision(False, None, "every face is covered")
     if coasting:
         return Decision(False, None, "detector missed it; covering its predicted box")
+    if at < track.identity_since:
+        return Decision(False, None, "may have been another face then")
     if min(track.box[2] - track.box[0], track.box[3] - track.box[1]) < MIN_FACE_PX:
         return Decision(False, None, "too small to identify")
     person = verified_person(track.looks, at)

@@ -8,6 +8,10 @@ from typing import Literal
 Mode = Literal["except", "all", "off"]
 Style = Literal["pixelate", "blur", "box"]
 MODES: tuple[Mode, ...] = ("except", "all", "off")
+# The privacy delay: how long each live frame waits so that the frames after it are analysed
+# before it leaves (DESIGN.md §1). 800 ms: see docs/engine.md for the measurements.
+PRIVACY_DELAY_MS_MIN, PRIVACY_DELAY_MS_MAX = 200, 2000
+DEFAULT_PRIVACY_DELAY_MS = 800
 STYLES: tuple[Style, ...] = ("pixelate", "blur", "box")
 
 
@@ -18,7 +22,6 @@ class EngineSettings:
     margin: float = 0.3  # the covered area is the face box enlarged by this share
     strength: int = 3  # 1 (lightest still unrecognisable) .. 5 (strongest)
     detect_width: int = 480  # frames are downscaled to this width for detection
-    fine_interval: float = 2.0  # seconds for a full-resolution sweep that finds small faces
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

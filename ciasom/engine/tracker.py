@@ -11,6 +11,10 @@ predicted box fitted its detection nearly as well — two faces crossing): the r
 looks are then forgotten, so a visible decision is never handed from one face to another.
 A face passing behind a visible one, seen clearly all along, fits its own track far better
 than the passer-by's and keeps its identity.
+
+Each track keeps its detections for the privacy delay (`history`), so a frame still waiting
+to be sent can be covered with what was learnt *after* it: where a face was between two
+analysed frames, and where a face found only later already was (carried back).
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ AMBIGUITY_MARGIN = 0.3  # a rival track within this IoU of the chosen one makes 
 MAX_CENTRE_JUMP = 0.8  # of the face size: a match further than this is not the same face
 JUMP_FORGETS_IDENTITY = 0.5  # of the face size, beyond what the motion model predicted
 VELOCITY_WINDOW = 0.5  # seconds of detections the velocity is measured over
+MAX_GAP = 0.25  # s between two detections of a track beyond which the frames between coast
+UNKNOWN_SPEED = 1.0  # face sizes per second a face is assumed to move before it was found
+CARRY_SLACK = 1.3  # a box carried back is this much larger: the motion before it was seen
+# is a guess, and small faces' boxes jitter
 
 
 @dataclass
@@ -49,6 +57,13 @@ class Track:
     looks: list[Look] = field(default_factory=list)
     epoch: int = 0  # bumped whenever the identity is forgotten; late looks of an old epoch drop
     crowded: bool = False  # overlapping another face now: a look might describe the other
+    history: list[tuple[float, Box]] = field(default_factory=list)  # (at, box), oldest first
+    identity_since: float = -float("inf")  # looks say nothing about frames before this
+
+    def __post_init__(self) -> None:
+        if not self.history:
+            self.history.append((self.seen_at, self.box))
+            self.identity_since = self.seen_at
 
     def predict(self, at: float, coast_seconds: float) -> Box:
         """Where the face is at time `at`: the box swept along its velocity, grown while
@@ -56,23 +71,68 @@ class Track:
         dt = max(0.0, at - self.seen_at)
         if dt == 0:
             return self.box
-        dx, dy = self.velocity[0] * dt, self.velocity[1] * dt
-        # From where it was to where it should be: a face that stopped or turned back since
-        # is still inside.
-        box: Box = (self.box[0] + min(dx, 0), self.box[1] + min(dy, 0),
-                    self.box[2] + max(dx, 0), self.box[3] + max(dy, 0))
+        box = _sweep(self.box, self.velocity[0] * dt, self.velocity[1] * dt)
         return enlarge(box, 1 + 0.6 * min(dt / coast_seconds, 1.0)) if dt > 0.1 else box
 
-    def forget_identity(self) -> None:
+    def at_time(self, at: float, coast_seconds: float,
+                carry_back: float) -> tuple[Box, bool] | None:
+        """Where the face was or is at `at`, and whether that is a guess (coasting).
+
+        Between two detections close in time the box is interpolated (a real sighting);
+        before the first detection, within `carry_back`, it is swept back along the
+        measured velocity and grown (the face may have been there unseen); after the
+        last, predicted as it coasts. None when the track says nothing about `at`.
+        """
+        first_at, first = self.history[0]
+        if at < first_at:
+            dt = first_at - at
+            if dt > carry_back:
+                return None
+            vx, vy = self.velocity
+            box = _sweep(first, -vx * dt, -vy * dt)
+            grow = UNKNOWN_SPEED * dt if (vx, vy) == (0.0, 0.0) else 0.3 * dt / carry_back
+            return enlarge(box, CARRY_SLACK + 2 * grow), True
+        if at >= self.seen_at:
+            if at - self.seen_at > coast_seconds:
+                return None
+            return self.predict(at, coast_seconds), at > self.seen_at
+        for (t1, b1), (t2, b2) in zip(self.history, self.history[1:], strict=False):
+            if t1 <= at <= t2:
+                if t2 - t1 > MAX_GAP:  # missed in between: anywhere from one to the other
+                    return _union(b1, b2), True
+                w = (at - t1) / (t2 - t1) if t2 > t1 else 1.0
+                return tuple(a + (b - a) * w for a, b in zip(b1, b2, strict=True)), False  # type: ignore[return-value]
+        return None
+
+    def forget_identity(self, at: float) -> None:
+        """Looks so far may describe another face: nothing before `at` can be shown."""
+        self.forget_looks()
+        self.identity_since = max(self.identity_since, at)
+
+    def forget_looks(self) -> None:
+        """Start recognising afresh (the allowed people changed); looks in flight drop."""
         self.looks.clear()
         self.epoch += 1
 
 
 class Tracker:
-    def __init__(self, coast_seconds: float = 1.5) -> None:
+    """Tracks in play (`tracks`) and, for frames still waiting to be sent, recently ended
+    ones (`ended`), kept `keep_for` seconds after their last sighting."""
+
+    def __init__(self, coast_seconds: float = 1.5, keep_for: float = 0.0) -> None:
         self.coast_seconds = coast_seconds
+        self.keep_for = keep_for
         self.tracks: list[Track] = []
+        self.ended: list[Track] = []
         self._ids = itertools.count(1)
+
+    @property
+    def every_track(self) -> list[Track]:
+        return self.tracks + self.ended
+
+    def forget_looks(self) -> None:
+        for track in self.every_track:
+            track.forget_looks()
 
     def update(self, boxes: list[Box], at: float) -> list[Track]:
         """Match this frame's detections; returns the tracks seen in this frame."""
@@ -86,10 +146,10 @@ class Tracker:
             if rival >= MIN_IOU and rival > ious[ti, di] - AMBIGUITY_MARGIN:
                 # Another face's predicted box fits this detection almost as well: the
                 # two may have just been swapped. Neither keeps its identity.
-                track.forget_identity()
+                track.forget_identity(at)
                 for k in range(len(predicted)):
                     if k != ti and ious[k, di] == rival:
-                        self.tracks[k].forget_identity()
+                        self.tracks[k].forget_identity(at)
             self._follow(track, boxes[di], predicted[ti], at)
             seen.append(track)
         matched = {di for _, di in pairs}
@@ -98,7 +158,13 @@ class Tracker:
                 track = Track(next(self._ids), box, seen_at=at, trail=[(at, *center(box))])
                 self.tracks.append(track)
                 seen.append(track)
+        horizon = at - self.keep_for - self.coast_seconds
+        self.ended = [t for t in self.ended + [t for t in self.tracks
+                                               if at - t.seen_at > self.coast_seconds]
+                      if t.seen_at >= horizon]
         self.tracks = [t for t in self.tracks if at - t.seen_at <= self.coast_seconds]
+        for track in self.tracks:
+            track.history = [h for h in track.history if h[0] >= horizon] or track.history[-1:]
         _mark_crowded(self.tracks)
         return seen
 
@@ -111,9 +177,20 @@ class Tracker:
             # two shifts its box, and that must not steer where we cover it next.
             track.velocity = ((bx - first[1]) / (at - first[0]), (by - first[2]) / (at - first[0]))
         if np.hypot(px - bx, py - by) > JUMP_FORGETS_IDENTITY * max(size(box)):
-            track.forget_identity()
+            track.forget_identity(at)
         track.box = box
         track.seen_at = at
+        track.history.append((at, box))
+
+
+def _sweep(box: Box, dx: float, dy: float) -> Box:
+    """The box and its copy moved by (dx, dy), and all between: a face that stopped or
+    turned back on the way is still inside."""
+    return (box[0] + min(dx, 0), box[1] + min(dy, 0), box[2] + max(dx, 0), box[3] + max(dy, 0))
+
+
+def _union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def _associate(predicted: list[Box], boxes: list[Box]) -> list[tuple[int, int]]:

@@ -16,7 +16,13 @@ class FrameProcessor(Protocol):
         """Offer a frame for analysis; never blocks."""
 
     def render(self, frame_bgr: np.ndarray, timestamp: float) -> np.ndarray:
-        """Return a new frame with faces covered per policy (whole frame when degraded)."""
+        """Return a new frame with faces covered per policy (whole frame when degraded).
+
+        Called once the frame has waited the privacy delay, with the frames after it
+        already submitted."""
+
+    def set_delay(self, seconds: float) -> None:
+        """The privacy delay changed: how far back later findings must be carried."""
 
     def stats(self) -> dict[str, Any]: ...
 

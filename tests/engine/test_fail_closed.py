@@ -12,6 +12,7 @@ from ciasom.coverage import covered_share
 from ciasom.engine.detector import FaceDetector
 from ciasom.engine.embedder import FaceEmbedder
 from ciasom.engine.live import LiveEngine
+from ciasom.engine.mosaic import cover_whole_frame
 from ciasom.engine.pipeline import PrivacyEngine
 from ciasom.engine.settings import EngineSettings
 from ciasom.scene import Scene
@@ -129,19 +130,22 @@ def test_a_live_analysis_error_covers_the_whole_frame(scene, allowed_gallery):
         engine.close()
 
 
-def test_a_stalled_live_analysis_covers_the_whole_frame_once_stale(scene, allowed_gallery):
+def test_a_stalled_live_analysis_covers_every_frame_after_the_last_analysed(scene,
+                                                                          allowed_gallery):
     detector = StallingDetector(frames=2)
-    engine = live(allowed_gallery, detector, stale_after=0.3)
+    engine = live(allowed_gallery, detector)
     try:
         for i in range(2):
             engine.submit(scene.frame(i)[0], i / 30)
             wait_until(lambda: engine.stats()["analysed"] > i)  # noqa: B023
         engine.submit(scene.frame(2)[0], 2 / 30)  # this one hangs in the detector
-        fresh = engine.render(scene.frame(2)[0], 2 / 30)
-        assert not np.array_equal(fresh, engine.render(scene.frame(2)[0], 0.6))
-        late = scene.frame(20)  # 0.6 s later: the last analysis is too old to trust
-        assert every_face_covered(late, engine.render(late[0], 20 / 30))
-        assert engine.stats()["covered_whole"] >= 1
+        analysed = scene.frame(0)  # examined all over: its faces are covered one by one
+        assert not np.array_equal(engine.render(analysed[0], 0.0),
+                                  cover_whole_frame(analysed[0]))
+        for i in (2, 20):  # its analysis never finishes: covered whole, however late
+            frame = scene.frame(i)
+            assert np.array_equal(engine.render(frame[0], i / 30), cover_whole_frame(frame[0]))
+        assert engine.stats()["covered_why"] == {"analysis behind": 2}
     finally:
         detector.release.set()
         engine.close()

@@ -11,6 +11,8 @@ from ciasom.engine.pipeline import PrivacyEngine
 from ciasom.engine.settings import EngineSettings
 from ciasom.scene import Scene
 
+from .live_driver import DELAY, run_live
+
 
 def test_offline_engine_leaks_no_stranger_and_shows_the_allowed_person(allowed_gallery):
     """Includes a stranger walking behind the allowed person (2.5-3.5 s): the stranger stays
@@ -57,22 +59,18 @@ def test_without_allowed_people_every_face_is_covered():
 
 
 def test_live_engine_covers_strangers_between_analyses(allowed_gallery):
-    """Analysis of every other frame only; the frames between use predicted boxes."""
+    """Analysis of every other frame only; each frame is covered from the analysed frames
+    around it, once the delay has passed."""
     scene = Scene(854, 480, seconds=3)
-    engine = LiveEngine(EngineSettings(), allowed_gallery, embedder_factory=FaceEmbedder)
+    engine = LiveEngine(EngineSettings(), allowed_gallery, delay=DELAY,
+                        embedder_factory=FaceEmbedder)
     tally = CoverageTally(warmup_frames=45)
     try:
-        for i in range(scene.frames):
-            image, truth = scene.frame(i)
-            if i % 2 == 0:
-                engine.submit(image, i / scene.fps)
-                deadline = time.monotonic() + 20
-                while engine.stats()["analysed"] <= i // 2:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.005)
-                if i < 45:
-                    time.sleep(0.06)  # give recognition (another thread) time to catch up
-            tally.add(i, image, engine.render(image, i / scene.fps), truth)
+        frames = [scene.frame(i) for i in range(scene.frames)]
+        outputs = run_live(engine, [(image, i / scene.fps) for i, (image, _) in
+                                    enumerate(frames)])
+        for i, out in enumerate(outputs):
+            tally.add(i, frames[i][0], out, frames[i][1])
         assert tally.leaked == 0
         assert tally.visible_rate > 0.8, tally.visible_rate
     finally:
@@ -94,12 +92,16 @@ def test_a_gallery_change_applies_at_once(allowed_gallery):
                 assert time.monotonic() < deadline
                 time.sleep(0.005)
             time.sleep(0.03)
-        live.update(gallery=Gallery.empty())  # the host removes the person from the list
-        image, truth = scene.frame(40)
-        out = live.render(image, 40 / 30)
+        image, truth = scene.frame(30)
         tally = CoverageTally()
-        tally.add(0, image, out, [t for t in truth if t.allowed])
-        assert tally.allowed == 1 and tally.visible == 0
+        tally.add(0, image, live.render(image, 30 / 30), [t for t in truth if t.allowed])
+        assert tally.visible == 1  # shown while allowed ...
+        live.update(gallery=Gallery.empty())  # ... until the host removes them from the list
+        for i in range(30, 40):  # the frames still waiting are covered too
+            image, truth = scene.frame(i)
+            tally = CoverageTally()
+            tally.add(0, image, live.render(image, i / 30), [t for t in truth if t.allowed])
+            assert tally.allowed == 1 and tally.visible == 0
     finally:
         live.close()
     del engine

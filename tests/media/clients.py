@@ -164,6 +164,9 @@ class Passthrough:
     def submit(self, frame_bgr: np.ndarray, timestamp: float) -> None:
         pass
 
+    def set_delay(self, seconds: float) -> None:
+        pass
+
     def render(self, frame_bgr: np.ndarray, timestamp: float) -> np.ndarray:
         self.rendered += 1
         return frame_bgr.copy()

@@ -16,6 +16,9 @@ class Inverting:
     def render(self, frame_bgr, timestamp):
         return 255 - frame_bgr
 
+    def set_delay(self, seconds):
+        pass
+
     def stats(self):
         return {}
 

@@ -1,0 +1,142 @@
+"""Which parts of which frames have been examined closely enough to find a 24-px face.
+
+The frame-wide detection pass runs on a downscaled copy and cannot see faces under ~65 px
+at 720p. Examining the whole frame at full resolution costs ~130 ms, four times a frame's
+whole budget, so the frame is cut into a grid of cells, and a cell is examined at full
+resolution only when it could hold a face we have not seen:
+- never examined yet (a new stream, a new frame size);
+- changed since its last examination (a face cannot appear without changing pixels) —
+  compared on a small grey copy, against the picture the cell had when it was examined;
+- not examined for `SWEEP_EVERY` seconds (a second chance for a face the detector missed).
+
+A frame counts as examined in a cell when the cell was examined on that frame or on a later
+one at most `carry_back` seconds on (a face still there was found then, and its track is
+carried back over the frames between), or when it was examined earlier and had not changed
+since. A frame leaves only once every cell is examined (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from .detector import FINE_WIDTH
+
+GRID = (4, 4)  # columns, rows
+CELL_PAD = 40  # full-resolution pixels around a cell, so a face up to 80 px on a seam is whole
+CHANGE_SCALE = 4  # the change map is the frame shrunk this many times
+CHANGE_LEVEL = 18  # grey levels a change-map pixel must move (compression noise stays below)
+CHANGED_PIXELS = 4  # change-map pixels that make a cell changed (a 24 px face has ~36)
+SWEEP_EVERY = 4.0  # s; even an unchanged cell is examined again this often
+
+
+class ExamMap:
+    """Examination state of one frame size: cells, their pictures and clean intervals."""
+
+    def __init__(self, shape: tuple[int, ...], carry_back: float) -> None:
+        self.shape = shape
+        self.carry_back = carry_back
+        height, width = shape[:2]
+        self.scale = FINE_WIDTH / width  # full-resolution detection: upscale smaller frames
+        cols, rows = GRID
+        pad = math.ceil(CELL_PAD / self.scale)
+        cell_w, cell_h = -(-width // cols), -(-height // rows)
+        crop_w, crop_h = min(width, cell_w + 2 * pad), min(height, cell_h + 2 * pad)
+        self.cells: list[tuple[int, int, int, int]] = []  # the part each cell answers for
+        self.crops: list[tuple[int, int, int, int]] = []  # what is examined: cell + pad
+        for row in range(rows):
+            for col in range(cols):
+                x1, y1 = col * cell_w, row * cell_h
+                self.cells.append((x1, y1, min(width, x1 + cell_w), min(height, y1 + cell_h)))
+                cx = min(max(0, x1 - pad), width - crop_w)  # same size everywhere: one batch
+                cy = min(max(0, y1 - pad), height - crop_h)
+                self.crops.append((cx, cy, cx + crop_w, cy + crop_h))
+        count = len(self.cells)
+        self._pictures: list[np.ndarray | None] = [None] * count
+        self._examined_at = [-math.inf] * count
+        self._unchanged_since: list[float | None] = [None] * count
+        self._pending_since: list[float | None] = [None] * count  # oldest unexamined frame
+        self._clean: list[list[list[float]]] = [[] for _ in range(count)]
+
+    def change_map(self, frame: np.ndarray) -> np.ndarray:
+        height, width = self.shape[:2]
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        size = (max(1, width // CHANGE_SCALE), max(1, height // CHANGE_SCALE))
+        return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+    def observe(self, picture: np.ndarray, at: float) -> None:
+        """Compare an analysed frame with each cell's examined picture."""
+        for index, reference in enumerate(self._pictures):
+            if reference is None:
+                if self._pending_since[index] is None:
+                    self._pending_since[index] = at
+                continue
+            if self._changed(index, picture):
+                self._unchanged_since[index] = None
+                if self._pending_since[index] is None:
+                    self._pending_since[index] = self._last_clean(index)
+            else:
+                since = self._unchanged_since[index]
+                if since is None:
+                    since = self._unchanged_since[index] = at
+                self._mark_clean(index, since, at)
+
+    def due(self, at: float, lag: float) -> list[int]:
+        """Cells to examine now: changed (once the oldest unexamined frame is `lag` old,
+        so one examination serves many frames), never examined, or the stalest one when
+        its sweep is due."""
+        cells = [i for i, since in enumerate(self._pending_since)
+                 if since is not None and (self._pictures[i] is None or at - since >= lag)]
+        if not cells:
+            stalest = min(range(len(self.cells)), key=self._examined_at.__getitem__)
+            if at - self._examined_at[stalest] >= SWEEP_EVERY:
+                cells = [stalest]
+        return cells
+
+    def pending(self) -> list[int]:
+        """Cells changed since their last examination (or never examined)."""
+        return [i for i, since in enumerate(self._pending_since) if since is not None]
+
+    def examined_cells(self, cells: list[int], picture: np.ndarray, at: float) -> None:
+        """Record that `cells` of the frame at `at` were examined at full resolution."""
+        for index in cells:
+            x1, y1, x2, y2 = self._small(index)
+            self._pictures[index] = picture[y1:y2, x1:x2].copy()
+            self._examined_at[index] = at
+            self._unchanged_since[index] = at
+            self._pending_since[index] = None
+            self._mark_clean(index, at - self.carry_back, at)
+
+    def examined(self, at: float) -> bool:
+        """Has every part of the frame at `at` been examined closely enough?"""
+        return all(any(start <= at <= end for start, end in intervals)
+                   for intervals in self._clean)
+
+    def forget_before(self, at: float) -> None:
+        for intervals in self._clean:
+            intervals[:] = [iv for iv in intervals if iv[1] >= at]
+
+    def _changed(self, index: int, picture: np.ndarray) -> bool:
+        reference = self._pictures[index]
+        x1, y1, x2, y2 = self._small(index)
+        difference = cv2.absdiff(picture[y1:y2, x1:x2], reference)
+        return int(np.count_nonzero(difference > CHANGE_LEVEL)) >= CHANGED_PIXELS
+
+    def _small(self, index: int) -> tuple[int, int, int, int]:
+        x1, y1, x2, y2 = self.cells[index]
+        s = CHANGE_SCALE
+        return x1 // s, y1 // s, max(x1 // s + 1, x2 // s), max(y1 // s + 1, y2 // s)
+
+    def _mark_clean(self, index: int, start: float, end: float) -> None:
+        intervals = self._clean[index]
+        if intervals and start <= intervals[-1][1]:
+            intervals[-1][0] = min(intervals[-1][0], start)
+            intervals[-1][1] = max(intervals[-1][1], end)
+        else:
+            intervals.append([start, end])
+
+    def _last_clean(self, index: int) -> float:
+        intervals = self._clean[index]
+        return intervals[-1][1] if intervals else self._examined_at[index]
