@@ -40,6 +40,14 @@ def check_offer(sdp: str, *, publish: bool) -> SessionDescription:
     codecs = {c.mimeType for m in videos for c in m.rtp.codecs}
     if not codecs.intersection(VIDEO_MIME_TYPES):
         raise OfferError(f"no supported video codec (need one of {', '.join(VIDEO_MIME_TYPES)})")
+    mids = [m.rtp.muxId for m in description.media]
+    if len(set(mids)) != len(mids):
+        raise OfferError("every media section needs its own a=mid")
+    for group in description.group:
+        # aiortc bundles onto the first named section; an unknown one leaves the others
+        # without a transport, and the peer connection can then not even be closed.
+        if group.semantic == "BUNDLE" and not set(group.items) <= set(mids):
+            raise OfferError("a=group:BUNDLE names a mid that no media section has")
     for media in description.media:
         if not (media.ice and media.ice.usernameFragment and media.ice.password):
             raise OfferError(f"{media.kind} section lacks ICE credentials")

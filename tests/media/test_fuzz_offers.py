@@ -204,6 +204,25 @@ def test_real_offers_pass_the_checks():
         check_offer(offer, publish=False)
 
 
+@pytest.mark.parametrize("bundle", ["a=group:BUNDLE 7 1", "a=group:BUNDLE 0 5"])
+async def test_a_bundle_group_naming_an_unknown_mid_is_400_not_500(on_air, bundle):
+    # Found by this fuzzer: aiortc left the bundled sections without a transport, and
+    # closing that peer connection raised (500) and leaked its sockets.
+    broadcast, stream = on_air
+    offer = next(o for o in WATCH if "a=group:BUNDLE 0 1" in o)
+    response = await AsyncClient().post(
+        f"/whep/{broadcast.pk}", offer.replace("a=group:BUNDLE 0 1", bundle), content_type=SDP
+    )
+    assert response.status_code == 400 and b"BUNDLE" in response.content
+    assert not stream.viewers and stream.pending == 0
+
+
+def test_duplicate_mids_are_refused():
+    offer = next(o for o in WATCH if "a=mid:1" in o)
+    with pytest.raises(OfferError, match="own a=mid"):
+        check_offer(offer.replace("a=mid:1", "a=mid:0"), publish=False)
+
+
 @FUZZ
 @given(offer=offers_strategy(PUBLISH + WATCH), publishing=st.booleans())
 def test_the_offer_checks_raise_only_offer_errors(offer: str, publishing: bool):
