@@ -69,7 +69,8 @@ class LiveEngine:
         self._shape: tuple[int, ...] | None = None  # frame size the tracks are measured in
         self._engine_ms: deque[float] = deque(maxlen=120)
         self._counts = {"submitted": 0, "analysed": 0, "dropped": 0, "rendered": 0,
-                        "covered_whole": 0, "looks": 0, "errors": 0}
+                        "covered_whole": 0, "looks": 0, "matched": 0,
+                        "errors": 0}
         self._covered_why: dict[str, int] = {}
         self._threads = [threading.Thread(target=self._analyse_forever, daemon=True,
                                           name="ciasom-analysis"),
@@ -240,6 +241,7 @@ class LiveEngine:
             result = look(embedder, gallery, crop)
             with self._lock:
                 self._counts["looks"] += 1
+                self._counts["matched"] += result.person is not None
                 for track in self._tracker.tracks:
                     if track.id == crop.track_id:
                         record(track, crop, result)
