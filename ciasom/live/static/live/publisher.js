@@ -122,6 +122,12 @@
         const values = Object.assign({viewers: status.viewers}, health, {
           engine_ms: health.engine && health.engine.engine_ms_p50 != null
             ? Number(health.engine.engine_ms_p50).toFixed(1) : null,
+          sent_size: health.sent_width ? `${health.sent_width}×${health.sent_height}` : null,
+          // Why frames went out covered whole (the engine had not examined them yet).
+          covered_why: health.engine && health.engine.covered_why
+            ? Object.entries(health.engine.covered_why).map(([why, n]) => `${why} (${n})`)
+              .join(", ") || null
+            : null,
         });
         for (const node of root.querySelectorAll("[data-health]")) {
           const value = values[node.dataset.health];
