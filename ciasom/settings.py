@@ -223,8 +223,8 @@ CIASOM_TURN_TTL = int(os.environ.get("CIASOM_TURN_TTL", 6 * 3600))
 # Request bodies larger than this are refused with 413 before anything reads them; SDP
 # routes and photo uploads have their own limits (ciasom/bodylimit.py).
 CIASOM_MAX_BODY_BYTES = int(os.environ.get("CIASOM_MAX_BODY_BYTES", 1024 * 1024))
-# A request whose body has not fully arrived within this many seconds is answered 408.
-CIASOM_BODY_TIMEOUT = float(os.environ.get("CIASOM_BODY_TIMEOUT", 60))
+# A request whose body stalls (no byte for this many seconds) is answered 408.
+CIASOM_BODY_TIMEOUT = float(os.environ.get("CIASOM_BODY_TIMEOUT", 30))
 
 # A moderator's end keeps the host off the air this long (any of their broadcasts).
 CIASOM_MODERATOR_BLOCK_HOURS = float(os.environ.get("CIASOM_MODERATOR_BLOCK_HOURS", 24))

@@ -76,18 +76,18 @@ def api(port: int, path: str, body: dict, token: str | None = None) -> dict:
         return json.loads(response.read())
 
 
-def exchange(port: int, head: str, chunks=(), pause: float = 0.0) -> tuple[int, bytes, float]:
-    """Send ``head`` then ``chunks`` (stopping if the server hangs up); the answer's status,
-    body and the seconds it took."""
+def exchange(port: int, head: str, chunks=(), every: float = 0.0) -> tuple[int, bytes, float]:
+    """Send ``head`` then ``chunks``, ``every`` seconds apart (stopping if the server hangs
+    up); the answer's status, body and the seconds it took."""
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(head.encode())
         try:
             for chunk in chunks:
+                time.sleep(every)
                 sock.sendall(chunk)
         except (BrokenPipeError, ConnectionResetError):
             pass  # refused mid-body: the answer is already waiting
-        time.sleep(pause)
         answer = b""
         try:
             while not complete(answer) and (data := sock.recv(65536)):
@@ -200,12 +200,20 @@ def test_an_anonymous_huge_body_gets_413_not_401(server):
     assert status == 413
 
 
-def test_a_body_that_trickles_in_is_answered_408(server):
+def test_a_stalled_body_is_answered_408_a_slow_one_is_not(server):
     port, _ = server
     head = post_head("/api/token", {"Content-Type": "application/json", "Content-Length": "100"})
-    status, body, took = exchange(port, head, [b'{"user'], pause=0)
-    assert status == 408 and b"did not arrive" in body
+    status, body, took = exchange(port, head, [b'{"user'])
+    assert status == 408 and b"stalled" in body
     assert 1.4 < took < 5
+
+    data = b'{"username": "nobody", "password": "wrong"}'
+    head = post_head(
+        "/api/token", {"Content-Type": "application/json", "Content-Length": str(len(data))}
+    )
+    pieces = [data[i : i + 10] for i in range(0, len(data), 10)]
+    status, _, took = exchange(port, head, pieces, every=1.0)  # 5 s in all, never stalled
+    assert took > 4 and status in (400, 401)
 
 
 def test_a_normal_sdp_body_reaches_the_view(server):
