@@ -33,6 +33,22 @@ def live_engine(broadcast: Broadcast) -> FrameProcessor:
     return LiveEngine(broadcast.engine_settings(), broadcast.gallery(), threads=1)
 
 
+def public_ice_servers(servers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The configured servers that may go to every client: those without a password.
+
+    A static TURN password handed to every anonymous visitor is anyone's free relay until
+    someone rotates it; TURN is configured with CIASOM_TURN_URLS/_SECRET instead.
+    """
+    static = [server for server in servers if server.get("credential")]
+    if static:
+        logger.warning(
+            "CIASOM_ICE_SERVERS: %d server(s) with a static password are not handed to "
+            "clients; use CIASOM_TURN_URLS and CIASOM_TURN_SECRET (coturn use-auth-secret)",
+            len(static),
+        )
+    return [server for server in servers if not server.get("credential")]
+
+
 class LiveService:
     """What the WHIP/WHEP views and the platform's signals talk to (one per process)."""
 
@@ -65,7 +81,7 @@ class LiveService:
             max_sessions_per_client=settings.CIASOM_MAX_SESSIONS_PER_CLIENT,
         )
         service = cls(registry)
-        service.stun_servers = settings.CIASOM_ICE_SERVERS
+        service.stun_servers = public_ice_servers(settings.CIASOM_ICE_SERVERS)
         service.turn_urls = settings.CIASOM_TURN_URLS
         service.turn_secret = settings.CIASOM_TURN_SECRET
         service.turn_ttl = settings.CIASOM_TURN_TTL

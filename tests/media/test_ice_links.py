@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from django.test import AsyncClient
 
+from ciasom.live.service import LiveService
 from ciasom.media.ice import ice_server_links, turn_credentials
 
 from .clients import Passthrough, PatternTrack, Publisher, Watcher
@@ -138,3 +139,17 @@ async def test_pages_get_minted_turn_credentials_never_a_static_password(live, s
         assert found[0] == STUN
         assert found[1]["urls"] == TURN_URLS
         assert_minted(found[1]["username"], found[1]["credential"], 600)
+
+
+def test_a_static_turn_password_in_the_settings_is_never_handed_out(settings, caplog):
+    settings.CIASOM_ICE_SERVERS = [
+        STUN,
+        {"urls": "turn:turn.example.net:3478", "username": "u", "credential": "static"},
+    ]
+    settings.CIASOM_TURN_URLS = TURN_URLS
+    settings.CIASOM_TURN_SECRET = SECRET
+    service = LiveService.from_settings()
+    servers = service.ice_servers("page")
+    assert "static" not in json.dumps(servers)
+    assert servers[0] == STUN and servers[1]["urls"] == TURN_URLS
+    assert "static password" in caplog.text
