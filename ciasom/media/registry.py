@@ -13,7 +13,10 @@ from collections.abc import Callable
 from aiortc import RTCConfiguration
 
 from .processor import FrameProcessor
-from .stream import CONNECT_TIMEOUT, LiveStream, StreamEnded, Viewer
+from .stream import CONNECT_TIMEOUT, MAX_PENDING, LiveStream, StreamEnded, Viewer
+
+MAX_SESSIONS = 200  # peer connections per process, publishers and viewers
+MAX_SESSIONS_PER_CLIENT = 10  # viewer sessions per client address
 
 
 class AlreadyLive(Exception):
@@ -41,10 +44,10 @@ class MediaRegistry:
         configuration: RTCConfiguration,
         *,
         max_viewers: int = 50,
-        max_pending: int = 10,
+        max_pending: int = MAX_PENDING,
         connect_timeout: float = CONNECT_TIMEOUT,
-        max_sessions: int = 200,
-        max_sessions_per_client: int = 10,
+        max_sessions: int = MAX_SESSIONS,
+        max_sessions_per_client: int = MAX_SESSIONS_PER_CLIENT,
     ) -> None:
         self.configuration = configuration
         self.max_viewers = max_viewers

@@ -58,6 +58,7 @@ THUMBNAIL_WIDTH = 480
 RATE_WINDOW = 2.0  # seconds over which fps are measured
 MAX_HEIGHT = 720  # lines: bigger publishers (OBS sends 1080p) are scaled to fit the CPU budget
 CONNECT_TIMEOUT = 10.0  # seconds a session may take from its answer to ICE+DTLS connected
+MAX_PENDING = 10  # viewers still connecting, per broadcast
 
 
 class ViewerLimitReached(Exception):
@@ -123,7 +124,7 @@ class LiveStream:
         configuration: RTCConfiguration,
         *,
         max_viewers: int = 50,
-        max_pending: int = 10,
+        max_pending: int = MAX_PENDING,
         connect_timeout: float = CONNECT_TIMEOUT,
         render_budget: float = RENDER_BUDGET,
         privacy_delay: float = DEFAULT_PRIVACY_DELAY_MS / 1000,
