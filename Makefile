@@ -73,7 +73,7 @@ test-postgres: install services
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser" tests/web
 
 # The SDP checks and the WHIP/WHEP views under many more generated offers than `make test`.
-fuzz: install services
+fuzz: install
 	FUZZ_EXAMPLES=20000 $(BIN)/pytest -q tests/media/test_fuzz_offers.py
 
 bench: install photos
