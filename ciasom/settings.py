@@ -210,7 +210,7 @@ CIASOM_MAX_VIEWERS = int(os.environ.get("CIASOM_MAX_VIEWERS", 50))
 # answer are closed: a viewer's slot is freed, a publisher's broadcast ends.
 CIASOM_CONNECT_TIMEOUT = float(os.environ.get("CIASOM_CONNECT_TIMEOUT", 10))
 # Viewers still connecting, per broadcast (connected ones count against MAX_VIEWERS).
-CIASOM_MAX_PENDING_VIEWERS = int(os.environ.get("CIASOM_MAX_PENDING_VIEWERS", 10))
+CIASOM_MAX_PENDING_VIEWERS = int(os.environ.get("CIASOM_MAX_PENDING_VIEWERS", 20))
 # Peer connections per process (publishers + viewers), and viewer sessions per client address.
 CIASOM_MAX_SESSIONS = int(os.environ.get("CIASOM_MAX_SESSIONS", 200))
 CIASOM_MAX_SESSIONS_PER_CLIENT = int(os.environ.get("CIASOM_MAX_SESSIONS_PER_CLIENT", 10))

@@ -58,7 +58,7 @@ THUMBNAIL_WIDTH = 480
 RATE_WINDOW = 2.0  # seconds over which fps are measured
 MAX_HEIGHT = 720  # lines: bigger publishers (OBS sends 1080p) are scaled to fit the CPU budget
 CONNECT_TIMEOUT = 10.0  # seconds a session may take from its answer to ICE+DTLS connected
-MAX_PENDING = 10  # viewers still connecting, per broadcast
+MAX_PENDING = 20  # viewers still connecting, per broadcast (a burst of arrivals fits)
 
 
 class ViewerLimitReached(Exception):
