@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import secrets
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -92,13 +93,17 @@ class LiveService:
 
     def ice_servers(self, tag: str) -> list[dict[str, Any]]:
         """STUN/TURN servers for one client (a page, a WHIP/WHEP session): TURN credentials
-        are minted for it (coturn REST), never the one static password for everybody."""
+        are minted for it (coturn REST), never the one static password for everybody.
+
+        ``tag`` (what the page or session is, for coturn's log) gets a random suffix, so
+        every client's username differs; it carries nothing secret, such as a session id.
+        """
         return ice_servers(
             self.stun_servers,
             self.turn_urls,
             self.turn_secret,
             self.turn_ttl,
-            tag,
+            f"{tag}-{secrets.token_hex(4)}",
         )
 
     async def watch(self, broadcast_id: int, offer_sdp: str, client: str) -> Viewer:

@@ -42,12 +42,12 @@ def text(status: int, message: str, **headers: str) -> HttpResponse:
     return response
 
 
-def sdp_answer(answer: str, location: str, session: str, **headers: str) -> HttpResponse:
+def sdp_answer(answer: str, location: str, tag: str, **headers: str) -> HttpResponse:
     """The 201 answer; ``Link`` names the STUN/TURN servers with credentials minted for
     this session (RFC 9725 §4.4), which WHIP/WHEP clients like OBS use."""
     response = HttpResponse(answer, status=201, content_type=SDP)
     response["Location"] = location
-    links = ice_server_links(service().ice_servers(session))
+    links = ice_server_links(service().ice_servers(tag))
     if links:
         response["Link"] = links
     for name, value in headers.items():
@@ -126,7 +126,7 @@ async def whip(request: HttpRequest, pk: int) -> HttpResponse:
         logger.exception("cannot start broadcast %s", pk)
         await sync_to_async(broadcast.end)()
         return text(503, "the media server cannot start this broadcast now", Retry_After="5")
-    return sdp_answer(answer, f"/whip/{pk}/{stream.session_id}", stream.session_id)
+    return sdp_answer(answer, f"/whip/{pk}/{stream.session_id}", f"whip{pk}")
 
 
 @csrf_exempt
@@ -190,7 +190,7 @@ async def watch(request: HttpRequest, pk: int) -> HttpResponse:
         return text(404, "this broadcast has ended")
     except OfferError as error:
         return text(400, str(error))
-    return sdp_answer(viewer.answer, f"/whep/{pk}/{viewer.id}", viewer.id)
+    return sdp_answer(viewer.answer, f"/whep/{pk}/{viewer.id}", f"whep{pk}")
 
 
 @csrf_exempt
