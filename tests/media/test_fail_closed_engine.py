@@ -37,7 +37,7 @@ class FakeDetector:
             self.release.wait(10)
         return []
 
-    detect_tile = detect_around = detect  # the finder's fine sweep and close-ups
+    detect_crops = detect_around = detect  # the finder's full-resolution cells and close-ups
 
 
 def engine_with(detector_factory):
@@ -88,14 +88,14 @@ async def test_a_broken_detector_keeps_every_frame_covered():
         await stop(stream, publisher, watcher)
 
 
-async def test_a_stalled_analysis_covers_the_frames_within_the_stale_budget():
+async def test_a_stalled_analysis_covers_every_frame_it_has_not_examined():
     detector = FakeDetector()
     stream, publisher, watcher = await watched(engine_with(lambda: detector))
     try:
         await asyncio.sleep(1)
         assert min(detail(f) for f in await watcher.frames_after(10)) > 40
         detector.hold.set()
-        await asyncio.sleep(1)  # > the engine's 0.5 s stale budget
+        await asyncio.sleep(1.5)  # the frames waiting when it stalled have left
         frames = await watcher.frames_after(30)
         assert max(detail(f) for f in frames) < COVERED
         assert stream.status()["fps_out"] > 20  # covered, not frozen

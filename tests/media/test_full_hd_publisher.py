@@ -1,0 +1,39 @@
+"""A 1080p publisher (OBS's default) is processed and sent at 720p, at full frame rate —
+on purpose, within the CPU budget, and said in the host's health panel."""
+
+import numpy as np
+
+from ciasom.media.stream import LiveStream
+
+from .clients import LOOPBACK, Passthrough, PatternTrack, connect_publisher, connect_watcher
+
+
+class Sizes(Passthrough):
+    """Remembers the frame sizes the engine is given."""
+
+    def __init__(self):
+        super().__init__()
+        self.shapes = set()
+
+    def submit(self, frame_bgr, timestamp):
+        self.shapes.add(frame_bgr.shape)
+
+
+async def test_a_1080p_publisher_is_processed_and_sent_at_720p():
+    engine = Sizes()
+    stream = LiveStream("b", engine, LOOPBACK, privacy_delay=0.2)
+    gradient = np.tile(np.linspace(0, 255, 1920, dtype=np.uint8)[None, :, None], (1080, 1, 3))
+    publisher = await connect_publisher(stream, PatternTrack(gradient))
+    watcher, _ = await connect_watcher(stream)
+    try:
+        frames = await watcher.frames_after(10, timeout=30)
+        assert {f.shape for f in frames} == {(720, 1280, 3)}
+        assert engine.shapes == {(720, 1280, 3)}
+        status = stream.status()
+        assert (status["width"], status["height"]) == (1920, 1080)
+        assert (status["sent_width"], status["sent_height"]) == (1280, 720)
+        assert status["privacy_delay_ms"] == 200
+    finally:
+        await watcher.close()
+        await publisher.close()
+        await stream.close()
