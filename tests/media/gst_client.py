@@ -1,10 +1,11 @@
 """A WHIP publisher or WHEP player built on GStreamer's ``webrtcbin``, like non-browser clients.
 
-GStreamer-based tools (gst-launch ``whipsink``/``whepsrc``, OBS-like encoders, players) use
-webrtcbin, whose DTLS certificate is RSA, and libnice for ICE. This client reproduces them with
-nothing but Debian's GStreamer, so it runs under the **system** ``python3`` (PyGObject), not
-the project venv. libnice ignores loopback interfaces: run it where a non-loopback address
-such as 127.0.1.1 exists and the server offers that address (DESIGN §5).
+GStreamer-based publishers and players (gst-plugins-rs' WHIP/WHEP elements, applications on
+webrtcbin) use webrtcbin, whose DTLS certificate is RSA, and libnice for ICE. This client
+reproduces them with nothing but Debian's GStreamer, so it runs under the **system**
+``python3`` (PyGObject), not the project venv. libnice ignores loopback interfaces: run it
+where a non-loopback address such as 127.0.1.1 exists and the server offers that address
+(DESIGN §5).
 
     python3 gst_client.py whip URL --bearer KEY --colour RRGGBB  # publish until SIGTERM
     python3 gst_client.py whep URL --frames N                    # watch N frames
