@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from web_helpers import image_bytes
 
+from ciasom.server import UVICORN_LIMITS
+
 PHOTO_LIMIT = 100_000  # CIASOM_MAX_PHOTO_BYTES for this server: 20 photos → ~3 MB a request
 
 
@@ -224,3 +226,15 @@ def test_a_normal_sdp_body_reaches_the_view(server):
     )
     status, body, _ = exchange(port, head, [offer])
     assert status == 400, body  # checked by the view, not refused for its size
+
+
+def test_an_idle_keep_alive_connection_is_closed_by_the_server(server):
+    port, _ = server
+    with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
+        sock.sendall(b"GET /api/schema HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = b""
+        while not complete(answer):
+            answer += sock.recv(65536)
+        idle = time.monotonic()
+        assert sock.recv(1) == b""  # uvicorn hung up: the connection holds nothing
+        assert time.monotonic() - idle < UVICORN_LIMITS["timeout_keep_alive"] + 2
