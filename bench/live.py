@@ -513,7 +513,7 @@ async def run_case(server, size: int, kind: str, viewers: int, seconds: float,
 async def main_async(args) -> dict[str, Any]:
     server, child = multiprocessing.Pipe()
     process = multiprocessing.get_context("spawn").Process(
-        target=server_main, args=(child,), daemon=True)
+        target=server_main, args=(child,))  # not a daemon: the engine starts a recogniser
     process.start()
     from ciasom.media.ice import offer_host_candidates
 

@@ -37,6 +37,12 @@ class Detection:
     score: float
     landmarks: np.ndarray  # (5, 2): eyes, nose, mouth corners, frame pixels
 
+    def moved(self, dx: float, dy: float) -> Detection:
+        """The same detection in a frame whose origin is (dx, dy) away (a cut-out's)."""
+        b = self.box
+        return Detection((b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy), self.score,
+                         self.landmarks + np.float32((dx, dy)))
+
 
 @cache
 def _model_bytes() -> bytes:
@@ -82,8 +88,9 @@ class FaceDetector:
                             sx=frame_width / in_w, sy=height / in_h, limit=(in_w, in_h))
 
     def detect_crops(self, frame: np.ndarray, crops: list[tuple[int, int, int, int]],
-                     scale: float) -> list[Detection]:
-        """Faces in same-sized parts of the frame, each seen `scale` times larger, in one batch.
+                     scale: float) -> list[list[Detection]]:
+        """Faces in each of same-sized parts of the frame, each part seen `scale` times
+        larger, in one batch.
 
         The full-resolution pass (ExamMap's cells): batching same-sized cut-outs costs what
         running them one by one does, minus the per-call overhead.
@@ -96,14 +103,10 @@ class FaceDetector:
         images = [frame[c[1]:c[3], c[0]:c[2]] for c in crops]
         blob = cv2.dnn.blobFromImages(images, 1.0, (in_w, in_h), swapRB=True)
         outputs = self._session.run(_OUTPUTS, {_INPUT: blob})
-        found = []
-        for i, (cx, cy, _, _) in enumerate(crops):
-            for d in self._decode(*(o[i:i + 1] for o in outputs), sx=(x2 - x1) / in_w,
-                                  sy=(y2 - y1) / in_h, limit=(in_w, in_h)):
-                b = d.box
-                found.append(Detection((b[0] + cx, b[1] + cy, b[2] + cx, b[3] + cy), d.score,
-                                       d.landmarks + np.float32((cx, cy))))
-        return found
+        return [[d.moved(cx, cy) for d in self._decode(*(o[i:i + 1] for o in outputs),
+                                                      sx=(x2 - x1) / in_w, sy=(y2 - y1) / in_h,
+                                                      limit=(in_w, in_h))]
+                for i, (cx, cy, _, _) in enumerate(crops)]
 
     def detect_around(self, frame: np.ndarray, boxes: list[Box]) -> list[Detection]:
         """Look again, closely, where faces were expected but the frame-wide pass saw none.
@@ -135,11 +138,9 @@ class FaceDetector:
         outputs = self._session.run(_OUTPUTS, {_INPUT: blob})
         found = []
         for i, (x0, y0, scale) in enumerate(origins):
-            for d in self._decode(*(o[i:i + 1] for o in outputs), sx=scale, sy=scale,
-                                  limit=(side, side)):
-                b = d.box
-                found.append(Detection((b[0] + x0, b[1] + y0, b[2] + x0, b[3] + y0), d.score,
-                                       d.landmarks + np.float32((x0, y0))))
+            found += [d.moved(x0, y0) for d in self._decode(*(o[i:i + 1] for o in outputs),
+                                                             sx=scale, sy=scale,
+                                                             limit=(side, side))]
         return found
 
     def _decode(self, heatmap: np.ndarray, scales: np.ndarray, offsets: np.ndarray,

@@ -7,6 +7,7 @@ resolution only when it could hold a face we have not seen:
 - never examined yet (a new stream, a new frame size);
 - changed since its last examination (a face cannot appear without changing pixels) —
   compared on a small grey copy, against the picture the cell had when it was examined;
+  then only the part that changed is examined, with a margin that holds a whole face;
 - not examined for `SWEEP_EVERY` seconds (a second chance for a face the detector missed).
 
 A frame counts as examined in a cell when the cell was examined on that frame or on a later
@@ -41,7 +42,7 @@ class ExamMap:
         height, width = shape[:2]
         self.scale = FINE_WIDTH / width  # full-resolution detection: upscale smaller frames
         cols, rows = GRID
-        pad = math.ceil(CELL_PAD / self.scale)
+        pad = self._pad = math.ceil(CELL_PAD / self.scale)
         cell_w, cell_h = -(-width // cols), -(-height // rows)
         crop_w, crop_h = min(width, cell_w + 2 * pad), min(height, cell_h + 2 * pad)
         self.cells: list[tuple[int, int, int, int]] = []  # the part each cell answers for
@@ -58,6 +59,8 @@ class ExamMap:
         self._examined_at = [-math.inf] * count
         self._unchanged_since: list[float | None] = [None] * count
         self._pending_since: list[float | None] = [None] * count  # oldest unexamined frame
+        self._whole: list[bool] = [True] * count  # examine the whole cell, not what changed
+        self._changed_box: list[tuple[int, int, int, int] | None] = [None] * count
         self._clean: list[list[list[float]]] = [[] for _ in range(count)]
 
     def change_map(self, frame: np.ndarray) -> np.ndarray:
@@ -73,8 +76,13 @@ class ExamMap:
                 if self._pending_since[index] is None:
                     self._pending_since[index] = at
                 continue
-            if self._changed(index, picture):
+            changed = self._changed(index, picture)
+            if changed is not None:
                 self._unchanged_since[index] = None
+                box = self._changed_box[index]
+                self._changed_box[index] = changed if box is None else (
+                    min(box[0], changed[0]), min(box[1], changed[1]),
+                    max(box[2], changed[2]), max(box[3], changed[3]))
                 if self._pending_since[index] is None:
                     self._pending_since[index] = self._last_clean(index)
             else:
@@ -92,8 +100,23 @@ class ExamMap:
         if not cells:
             stalest = min(range(len(self.cells)), key=self._examined_at.__getitem__)
             if at - self._examined_at[stalest] >= SWEEP_EVERY:
+                self._whole[stalest] = True
                 cells = [stalest]
         return cells
+
+    def region(self, index: int) -> tuple[int, int, int, int]:
+        """What to examine of a due cell: all of it (never examined, or its sweep), or the
+        part that changed, grown by the pad so a face there is whole in it."""
+        crop = self.crops[index]
+        box = self._changed_box[index]
+        if self._whole[index] or box is None:
+            return crop
+        s, pad = CHANGE_SCALE, self._pad
+        return (max(crop[0], box[0] * s - pad), max(crop[1], box[1] * s - pad),
+                min(crop[2], box[2] * s + pad), min(crop[3], box[3] * s + pad))
+
+    def whole(self, index: int) -> bool:
+        return self._whole[index] or self._changed_box[index] is None
 
     def pending(self) -> list[int]:
         """Cells changed since their last examination (or never examined)."""
@@ -107,6 +130,8 @@ class ExamMap:
             self._examined_at[index] = at
             self._unchanged_since[index] = at
             self._pending_since[index] = None
+            self._whole[index] = False
+            self._changed_box[index] = None
             self._mark_clean(index, at - self.carry_back, at)
 
     def examined(self, at: float) -> bool:
@@ -118,11 +143,15 @@ class ExamMap:
         for intervals in self._clean:
             intervals[:] = [iv for iv in intervals if iv[1] >= at]
 
-    def _changed(self, index: int, picture: np.ndarray) -> bool:
+    def _changed(self, index: int, picture: np.ndarray) -> tuple[int, int, int, int] | None:
+        """Where the cell changed since examined (change-map pixels), if it did."""
         reference = self._pictures[index]
         x1, y1, x2, y2 = self._small(index)
-        difference = cv2.absdiff(picture[y1:y2, x1:x2], reference)
-        return int(np.count_nonzero(difference > CHANGE_LEVEL)) >= CHANGED_PIXELS
+        ys, xs = np.nonzero(cv2.absdiff(picture[y1:y2, x1:x2], reference) > CHANGE_LEVEL)
+        if len(xs) < CHANGED_PIXELS:
+            return None
+        return (x1 + int(xs.min()), y1 + int(ys.min()), x1 + int(xs.max()) + 1,
+                y1 + int(ys.max()) + 1)
 
     def _small(self, index: int) -> tuple[int, int, int, int]:
         x1, y1, x2, y2 = self.cells[index]

@@ -22,6 +22,8 @@ from .tracker import MIN_IOU, Tracker
 
 MAX_CLOSE_UPS = 12  # per frame; beyond this the remaining tracks coast (and stay covered)
 CLOSE_UP_AFTER = 0.05  # s; a face found a frame ago coasts one frame before a close-up
+EDGE = 2  # pixels: a detection this close to a cut-out's edge touches it
+PART_ZOOM = 1.5  # changed parts are small: seen larger, a 24-px face is found surely
 CLOSE_UP_AFTER_TINY = 0.1  # s; faces too small to identify move few pixels and stay covered
 
 
@@ -57,9 +59,7 @@ class FaceFinder:
         cells = exams.due(at, self.exam_lag)
         if cells:
             with timed(timings, "detect_fine"):
-                fine = self.detector.detect_crops(frame, [exams.crops[i] for i in cells],
-                                                  exams.scale)
-            found = merge(found, fine)
+                found = merge(found, self._examine(frame, exams, cells))
         expected = [t.predict(at, tracker.coast_seconds) for t in tracker.tracks
                     if at - t.seen_at >= (CLOSE_UP_AFTER_TINY if _tiny(t.box) else CLOSE_UP_AFTER)]
         missing = [box for box in expected if all(iou(box, d.box) < MIN_IOU for d in found)]
@@ -78,16 +78,40 @@ class FaceFinder:
         if self.exams is None or self.exams.shape != frame.shape:
             return []
         cells = self.exams.pending()
-        fine = self.detector.detect_crops(frame, [self.exams.crops[i] for i in cells],
-                                          self.exams.scale)
+        fine = self._examine(frame, self.exams, cells)
         self.exams.examined_cells(cells, self.exams.change_map(frame), at)
         tracked = [Detection(t.box, 1.0, np.zeros((5, 2), np.float32))
                    for t in tracker.tracks if t.seen_at == at]
         return merge(tracked, fine)[len(tracked):]
 
+    def _examine(self, frame: np.ndarray, exams: ExamMap, cells: list[int]) -> list[Detection]:
+        """Full resolution over the due cells: whole ones in one batch, changed parts one
+        by one (a swaying face or a walking host changes a sliver, not the cell)."""
+        regions = [exams.crops[i] for i in cells if exams.whole(i)]
+        per_region = self.detector.detect_crops(frame, regions, exams.scale)
+        for index in cells:
+            if not exams.whole(index):
+                region = x1, y1, x2, y2 = exams.region(index)
+                regions.append(region)
+                part = self.detector.detect(
+                    frame[y1:y2, x1:x2], max(32, round((x2 - x1) * exams.scale * PART_ZOOM)))
+                per_region.append([d.moved(x1, y1) for d in part])
+        return [d for region, found in zip(regions, per_region, strict=True) for d in found
+                if not _cut_by(d.box, region, frame.shape)]
+
     def examined(self, shape: tuple[int, ...], at: float) -> bool:
         """Was every part of the frame at `at` (of this size) examined closely enough?"""
         return self.exams is not None and self.exams.shape == shape and self.exams.examined(at)
+
+
+def _cut_by(box: Box, crop: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:
+    """A face touching a cut-out's edge inside the frame was cut by it: a fragment whose box
+    would mislead the tracker. The pad holds every face the fine pass is for; bigger ones
+    are the frame-wide pass's."""
+    height, width = shape[:2]
+    return ((box[0] <= crop[0] + EDGE and crop[0] > 0) or (box[1] <= crop[1] + EDGE and crop[1] > 0)
+            or (box[2] >= crop[2] - EDGE and crop[2] < width)
+            or (box[3] >= crop[3] - EDGE and crop[3] < height))
 
 
 def _tiny(box: Box) -> bool:

@@ -38,7 +38,7 @@ from .tracker import Tracker
 
 logger = logging.getLogger(__name__)
 
-MAX_ANALYSES_PER_SECOND = 15.0  # leaves the cores to decoding, encoding and sending; the
+MAX_ANALYSES_PER_SECOND = 12.0  # leaves the cores to decoding, encoding and sending; the
 # frames between analyses are covered from the analysed frames around them
 
 
@@ -68,6 +68,8 @@ class LiveEngine:
         self._analysed_at = -float("inf")  # the newest frame a frame-wide pass finished on
         self._shape: tuple[int, ...] | None = None  # frame size the tracks are measured in
         self._engine_ms: deque[float] = deque(maxlen=120)
+        self._stage_ms: dict[str, deque[float]] = {}  # per analysis, as the finder timed it
+        self._recent_looks: deque[tuple[str | None, float | None]] = deque(maxlen=6)
         self._counts = {"submitted": 0, "analysed": 0, "dropped": 0, "rendered": 0,
                         "covered_whole": 0, "looks": 0, "matched": 0,
                         "errors": 0}
@@ -133,9 +135,15 @@ class LiveEngine:
                 "ready": self._ready,
                 "error": self._error,
                 "covered_why": dict(self._covered_why),
+                "recent_looks": list(self._recent_looks),  # (person, distance): why shown
                 "faces": len(self._tracker.tracks),
                 "engine_ms_p50": round(ms[len(ms) // 2], 2) if ms else None,
                 "engine_ms_p95": round(ms[int(len(ms) * 0.95)], 2) if ms else None,
+                # Mean ms per analysis by stage: a stage that ran on few analyses counts
+                # as what it costs on average.
+                "stage_ms_per_analysis": {
+                    stage: round(sum(values) / max(1, len(ms)), 2)
+                    for stage, values in self._stage_ms.items()},
             }
 
     def close(self) -> None:
@@ -198,7 +206,8 @@ class LiveEngine:
                     self._tracker = Tracker(keep_for=self._delay)
                     self._shape = frame.shape
                     self._analysed_at = -float("inf")
-            detections = finder.find(frame, self._tracker, timestamp)
+            timings: dict[str, float] = {}
+            detections = finder.find(frame, self._tracker, timestamp, timings)
             with self._lock:
                 seen = self._tracker.update([d.box for d in detections], timestamp)
                 wanted = (self._settings.mode == "except" and len(self._gallery) > 0)
@@ -209,6 +218,8 @@ class LiveEngine:
                 self._error = None
                 self._counts["analysed"] += 1
                 self._engine_ms.append((time.perf_counter() - start) * 1000)
+                for stage, ms in timings.items():
+                    self._stage_ms.setdefault(stage, deque(maxlen=120)).append(ms)
         except Exception as error:  # whatever broke, render covers everything until fixed
             if self._counts["errors"] % 100 == 0:
                 logger.exception("analysis failed (%d so far)", self._counts["errors"] + 1)
@@ -242,6 +253,8 @@ class LiveEngine:
             with self._lock:
                 self._counts["looks"] += 1
                 self._counts["matched"] += result.person is not None
+                self._recent_looks.append((result.person, result.distance and
+                                           round(result.distance, 3)))
                 for track in self._tracker.tracks:
                     if track.id == crop.track_id:
                         record(track, crop, result)

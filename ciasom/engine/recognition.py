@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +14,10 @@ from .geometry import Box, clip, enlarge
 from .tracker import Look, Track
 
 KEEP_LOOKS = 8
+LOG_EVERY = 100  # failed looks: the first and every hundredth are logged
+
+logger = logging.getLogger(__name__)
+_failures = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,9 @@ def look(embedder: FaceEmbedder, gallery: Gallery, crop: FaceCrop) -> Look:
     try:
         match = gallery.match(embedder.embed(crop.image, crop.box))
     except Exception:  # noqa: BLE001 — fail closed, whatever dlib raised
+        failed = next(_failures)
+        if failed % LOG_EVERY == 0:
+            logger.exception("a look failed (%d so far); the face stays covered", failed + 1)
         return Look(crop.at, None, None)
     return Look(crop.at, match.person, match.distance)
 

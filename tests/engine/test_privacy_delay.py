@@ -129,11 +129,13 @@ class LateDetector(FaceDetector):
         self.blind, self.frames = blind, 0
 
     def detect(self, frame, width=None):
-        self.frames += 1
+        self.frames += width is None  # one frame-wide pass per frame; parts pass a width
         return [] if self.frames <= self.blind else super().detect(frame, width)
 
     def detect_crops(self, frame, crops, scale):
-        return [] if self.frames <= self.blind else super().detect_crops(frame, crops, scale)
+        if self.frames <= self.blind:
+            return [[] for _ in crops]
+        return super().detect_crops(frame, crops, scale)
 
     def detect_around(self, frame, boxes):
         return [] if self.frames <= self.blind else super().detect_around(frame, boxes)
