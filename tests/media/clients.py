@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import gc
 import time
 
 import av
@@ -189,3 +190,16 @@ async def connect_watcher(stream, audio: bool = False) -> tuple[Watcher, str]:
     viewer = await stream.watch(await watcher.offer())
     await watcher.answer(viewer.answer)
     return watcher, viewer.id
+
+
+def peer_connections(*, open_only: bool = False) -> int:
+    """Peer connections alive in this process (or only those not closed yet)."""
+    gc.collect()
+    count = 0
+    for o in gc.get_objects():
+        try:
+            count += isinstance(o, RTCPeerConnection) and (
+                not open_only or o.connectionState != "closed")
+        except ReferenceError:  # a weak proxy whose object is already gone
+            continue
+    return count

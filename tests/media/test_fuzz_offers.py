@@ -8,13 +8,11 @@ escapes, and no session, slot or peer connection is left behind. ``make test`` r
 """
 
 import asyncio
-import gc
 import os
 import time
 
 import numpy as np
 import pytest
-from aiortc import RTCPeerConnection
 from django.test import AsyncClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,7 +20,14 @@ from hypothesis import strategies as st
 from ciasom.media.ice import offer_host_candidates
 from ciasom.media.sdp import OfferError, check_offer
 
-from .clients import Passthrough, PatternTrack, Publisher, ToneTrack, Watcher
+from .clients import (
+    Passthrough,
+    PatternTrack,
+    Publisher,
+    ToneTrack,
+    Watcher,
+    peer_connections,
+)
 from .web import bearer, broadcast_of, host, live_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -159,15 +164,6 @@ async def until(check, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.01)
 
 
-def open_peer_connections() -> int:
-    gc.collect()
-    return sum(
-        1
-        for o in gc.get_objects()
-        if isinstance(o, RTCPeerConnection) and o.connectionState != "closed"
-    )
-
-
 @pytest.fixture
 async def live(monkeypatch):
     service = live_service()
@@ -176,7 +172,7 @@ async def live(monkeypatch):
     await service.registry.close()
     await service.drain()
     assert len(service.registry) == 0
-    assert open_peer_connections() == 0
+    assert peer_connections(open_only=True) == 0
 
 
 @pytest.fixture

@@ -1,10 +1,7 @@
 """100 viewers come and go; every peer connection and task they used is released."""
 
 import asyncio
-import gc
 import time
-
-from aiortc import RTCPeerConnection
 
 from ciasom.media.stream import LiveStream
 
@@ -15,18 +12,8 @@ from .clients import (
     checkerboard,
     connect_publisher,
     connect_watcher,
+    peer_connections,
 )
-
-
-def peer_connections() -> int:
-    gc.collect()
-    count = 0
-    for o in gc.get_objects():
-        try:
-            count += isinstance(o, RTCPeerConnection)
-        except ReferenceError:  # a weak proxy whose object is already gone
-            continue
-    return count
 
 
 async def settled(check, timeout=20.0):
