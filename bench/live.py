@@ -31,9 +31,9 @@ server CPU ms per frame sent (total, and decode / convert / render (mosaic) / en
 the engine's own stats, and privacy judged on every frame the probe decodes **from the
 first one** (no warm-up for strangers): stranger face-frames shown, the worst exposure of
 any one appearance (frames in a row), the allowed person's visible rate after the first
-second, frames covered whole. A face counts as shown when it keeps more than half of the
-fine detail it had in the published stream; the relay runs (nothing covered) show how
-often the judge sees a raw face as shown (``judge_sensitivity``).
+second, frames covered whole. A face counts as shown when its fine detail still matches
+the published stream's (``shows``); the relay runs (nothing covered) show how often the
+judge sees a raw face as shown (``judge_sensitivity``).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ SCENE_SECONDS = 10
 BITS = 16  # 10 bits of frame index, 6 bits of check
 CODE_HEIGHT = 24
 WARMUP = 6.0  # seconds before measuring: models load, tracks settle
+SHOWN_ABOVE = 0.7  # correlation of fine detail with the published face (see `shows`)
 SWITCH_SIZES = (720, 480, 360, 720, 480)  # the switch scene's sizes, SWITCH_EVERY s each
 SWITCH_EVERY = 2.0
 
@@ -82,12 +83,25 @@ def read_stamp(image: np.ndarray) -> int | None:
     return index if word >> 10 == index * 37 % 64 else None
 
 
-def detail(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
+def fine_detail(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The face's fine detail (a Laplacian of its middle): what a mosaic takes away."""
     x1, y1, x2, y2 = box
     w, h = x2 - x1, y2 - y1
     inner = cv2.cvtColor(image[y1 + h // 5 : y2 - h // 5, x1 + w // 5 : x2 - w // 5],
                          cv2.COLOR_BGR2GRAY).astype(np.float32)
-    return float(np.abs(np.diff(inner, axis=1)).mean() + np.abs(np.diff(inner, axis=0)).mean())
+    return cv2.Laplacian(cv2.GaussianBlur(inner, (3, 3), 0), cv2.CV_32F)
+
+
+def shows(image: np.ndarray, box: tuple[int, int, int, int], source: np.ndarray) -> bool:
+    """Does the output show this face? Its fine detail still matches the published one.
+
+    Measured on the cut-in scene through two VP8 passes: raw faces (25–150 px) correlate
+    0.85 or more, pixelated ones 0.52 at most; mean detail alone mistook small covered
+    faces for shown ones."""
+    out = fine_detail(image, box)
+    a, b = out - out.mean(), source - source.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return norm > 0 and float((a * b).sum()) / norm > SHOWN_ABOVE
 
 
 # -- footage --------------------------------------------------------------------------------
@@ -153,7 +167,7 @@ def footage(width: int, height: int, kind: str = "walk") -> dict[str, Any]:
         payloads.append(payload)
         keys.append(any(p.is_keyframe for p in packets))
         published = decoder.decode(av.Packet(payload))[0].to_ndarray(format="bgr24")
-        faces.append([(face.label, face.allowed, face.box, detail(published, face.box))
+        faces.append([(face.label, face.allowed, face.box, fine_detail(published, face.box))
                       for face in truth if face.visible_share >= 0.5
                       and face.box[3] - face.box[1] >= 16])
     return {"payloads": payloads, "keys": keys, "faces": faces, "frames_per_loop": len(order)}
@@ -360,7 +374,7 @@ class Privacy:
         for label, allowed, box, source in faces:
             if box[2] > image.shape[1] or box[3] > image.shape[0]:
                 continue  # a frame of another size than the truth (a switch in flight)
-            shown = detail(image, box) > 0.5 * source
+            shown = shows(image, box, source)
             if allowed:
                 if sent - self.first_at >= 1.0:
                     self.allowed += 1
