@@ -27,7 +27,7 @@ from .geometry import Box, area, intersection
 
 _OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
 _INPUT = "input.1"
-FINE_WIDTH = 1280  # the small-face pass: full resolution up to 720p
+FINE_HEIGHT = 720  # the small-face pass: full resolution up to 720p, smaller frames upscaled
 AROUND_SIDE = 96  # pixels of each close-up cut-out in `detect_around`
 
 

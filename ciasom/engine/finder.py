@@ -18,8 +18,10 @@ from .examination import ExamMap
 from .geometry import Box, iou
 from .policy import MIN_FACE_PX
 from .timing import timed
-from .tracker import MIN_IOU, Tracker
+from .tracker import MIN_IOU, Track, Tracker
 
+MOTION_WINDOW = 0.25  # s: a head's own motion is where it was this long; what it uncovers
+# after that is new to the examination (a face may have been behind it)
 MAX_CLOSE_UPS = 12  # per frame; beyond this the remaining tracks coast (and stay covered)
 CLOSE_UP_AFTER = 0.05  # s; a face found a frame ago coasts one frame before a close-up
 EDGE = 2  # pixels: a detection this close to a cut-out's edge touches it
@@ -54,7 +56,7 @@ class FaceFinder:
         exams = self.exams
         with timed(timings, "detect"):
             picture = exams.change_map(frame)
-            exams.observe(picture, at)
+            exams.observe(picture, at, [_swept(t, at - MOTION_WINDOW) for t in tracker.tracks])
             found = self.detector.detect(frame)
         cells = exams.due(at, self.exam_lag)
         if cells:
@@ -112,6 +114,13 @@ def _cut_by(box: Box, crop: tuple[int, int, int, int], shape: tuple[int, ...]) -
     return ((box[0] <= crop[0] + EDGE and crop[0] > 0) or (box[1] <= crop[1] + EDGE and crop[1] > 0)
             or (box[2] >= crop[2] - EDGE and crop[2] < width)
             or (box[3] >= crop[3] - EDGE and crop[3] < height))
+
+
+def _swept(track: Track, since: float) -> Box:
+    """Everywhere the track's face was since `since`: where it moved, pixels changed."""
+    boxes = [b for at, b in track.history if at >= since] or [track.box]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _tiny(box: Box) -> bool:
