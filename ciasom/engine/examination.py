@@ -27,13 +27,13 @@ from .detector import FINE_HEIGHT
 from .geometry import Box, enlarge
 
 GRID = (4, 4)  # columns, rows
-CELL_PAD = 40  # full-resolution pixels around a cell, so a face up to 80 px on a seam is whole
+CELL_PAD = 50  # fine-pass pixels around a cell, so a face up to 100 (80 at 720p) on a seam is whole
 CHANGE_SCALE = 4  # the change map is the frame shrunk this many times
 CHANGE_LEVEL = 18  # grey levels a change-map pixel must move (compression noise stays below)
 CHANGED_PIXELS = 4  # change-map pixels that make a cell changed (a 24 px face has ~36)
 SWEEP_EVERY = 4.0  # s; even an unchanged cell is examined again this often
-HEAD = 1.8  # a tracked face's box this much larger holds its head: hair, ears, chin
-_HEAD = 0  # change-map value marking a tracked head (real pixels are kept above it)
+FACE_ITSELF = 1.2  # a tracked face's box this much larger: the face, not its hair or shoulders
+_FACE = 0  # change-map value marking a tracked face (real pixels are kept above it)
 
 
 class ExamMap:
@@ -43,8 +43,7 @@ class ExamMap:
         self.shape = shape
         self.carry_back = carry_back
         height, width = shape[:2]
-        # The promise is relative to the frame's height (24 px at 720p): smaller frames are
-        # searched upscaled to 720 lines.
+        # The promise is relative to the frame's height (24 px at 720p).
         self.scale = FINE_HEIGHT / height
         cols, rows = GRID
         pad = self._pad = math.ceil(CELL_PAD / self.scale)
@@ -73,22 +72,21 @@ class ExamMap:
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
         size = (max(1, width // CHANGE_SCALE), max(1, height // CHANGE_SCALE))
         small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-        return np.maximum(small, _HEAD + 1, out=small)  # _HEAD marks tracked heads only
+        return np.maximum(small, _FACE + 1, out=small)  # _FACE marks tracked faces only
 
-    def observe(self, picture: np.ndarray, at: float, heads: list[Box]) -> None:
+    def observe(self, picture: np.ndarray, at: float, faces: list[Box]) -> None:
         """Compare an analysed frame with each cell's examined picture.
 
-        Changes inside `heads` (where tracked faces, with their hair and chin, are and were
-        lately) are those heads moving — already tracked, covered or shown by decision —
-        not new faces appearing: they call for no examination. Where a head was when a
-        cell was examined but no longer is, the background it uncovered differs from the
-        examined picture: examined again, once."""
-        if heads:
+        Changes inside `faces` (where tracked faces are, and were a moment ago) are those
+        faces moving — tracked already, covered or shown by decision — not new faces
+        appearing: they call for no examination. Where a face was when a cell was examined
+        but no longer is, what it uncovered differs from the examined picture: examined."""
+        if faces:
             picture = picture.copy()
             s = CHANGE_SCALE
-            for box in heads:
-                x1, y1, x2, y2 = (max(0, int(v) // s) for v in enlarge(box, HEAD))
-                picture[y1:y2 + 1, x1:x2 + 1] = _HEAD
+            for box in faces:
+                x1, y1, x2, y2 = (max(0, int(v) // s) for v in enlarge(box, FACE_ITSELF))
+                picture[y1:y2 + 1, x1:x2 + 1] = _FACE
         for index, reference in enumerate(self._pictures):
             if reference is None:
                 if self._pending_since[index] is None:
@@ -166,7 +164,7 @@ class ExamMap:
         reference = self._pictures[index]
         x1, y1, x2, y2 = self._small(index)
         current = picture[y1:y2, x1:x2]
-        moved = (cv2.absdiff(current, reference) > CHANGE_LEVEL) & (current != _HEAD)
+        moved = (cv2.absdiff(current, reference) > CHANGE_LEVEL) & (current != _FACE)
         ys, xs = np.nonzero(moved)
         if len(xs) < CHANGED_PIXELS:
             return None

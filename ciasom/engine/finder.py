@@ -20,12 +20,10 @@ from .policy import MIN_FACE_PX
 from .timing import timed
 from .tracker import MIN_IOU, Track, Tracker
 
-MOTION_WINDOW = 0.25  # s: a head's own motion is where it was this long; what it uncovers
-# after that is new to the examination (a face may have been behind it)
+MOTION_WINDOW = 0.1  # s: about one analysis back, where a face's own motion started from
 MAX_CLOSE_UPS = 12  # per frame; beyond this the remaining tracks coast (and stay covered)
 CLOSE_UP_AFTER = 0.05  # s; a face found a frame ago coasts one frame before a close-up
 EDGE = 2  # pixels: a detection this close to a cut-out's edge touches it
-PART_ZOOM = 1.5  # changed parts are small: seen larger, a 24-px face is found surely
 CLOSE_UP_AFTER_TINY = 0.1  # s; faces too small to identify move few pixels and stay covered
 
 
@@ -56,7 +54,8 @@ class FaceFinder:
         exams = self.exams
         with timed(timings, "detect"):
             picture = exams.change_map(frame)
-            exams.observe(picture, at, [_swept(t, at - MOTION_WINDOW) for t in tracker.tracks])
+            exams.observe(picture, at, [_swept(t, at, tracker.coast_seconds)
+                                        for t in tracker.tracks])
             found = self.detector.detect(frame)
         cells = exams.due(at, self.exam_lag)
         if cells:
@@ -95,8 +94,8 @@ class FaceFinder:
             if not exams.whole(index):
                 region = x1, y1, x2, y2 = exams.region(index)
                 regions.append(region)
-                part = self.detector.detect(
-                    frame[y1:y2, x1:x2], max(32, round((x2 - x1) * exams.scale * PART_ZOOM)))
+                part = self.detector.detect(frame[y1:y2, x1:x2],
+                                            max(32, round((x2 - x1) * exams.scale)))
                 per_region.append([d.moved(x1, y1) for d in part])
         return [d for region, found in zip(regions, per_region, strict=True) for d in found
                 if not _cut_by(d.box, region, frame.shape)]
@@ -116,9 +115,11 @@ def _cut_by(box: Box, crop: tuple[int, int, int, int], shape: tuple[int, ...]) -
             or (box[3] >= crop[3] - EDGE and crop[3] < height))
 
 
-def _swept(track: Track, since: float) -> Box:
-    """Everywhere the track's face was since `since`: where it moved, pixels changed."""
-    boxes = [b for at, b in track.history if at >= since] or [track.box]
+def _swept(track: Track, at: float, coast_seconds: float) -> Box:
+    """Where the track's face was since the last analysis, and is expected now: the pixels
+    its own motion changed. What it uncovered beyond is new to the examination."""
+    boxes = [b for seen, b in track.history if seen >= at - MOTION_WINDOW]
+    boxes.append(track.predict(at, coast_seconds))
     return (min(b[0] for b in boxes), min(b[1] for b in boxes),
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 

@@ -72,6 +72,19 @@ def test_faces_that_cut_in_are_covered_from_their_first_frame(live_engine):
             f.label != label for f in scene.frame(index - 1)[1])
 
 
+def test_a_small_face_uncovered_by_a_passing_head_is_covered_as_it_appears(live_engine):
+    """A head walking past reveals a 24-px face it hid: its own motion calls for no
+    full-resolution search, but what it uncovers does."""
+    hidden = Actor("astronaut-behind", "astronaut", lambda t: (0.5, 0.42, 24 / 720, 0.0))
+    passing = Actor("biden-passing", "biden", lambda t: (0.47 + 0.2 * t, 0.45, 0.2, 0.0))
+    scene = Scene(1280, 720, seconds=1.6, actors=(hidden, passing))
+    frames = [(scene.frame(i)[0], i / FPS) for i in range(scene.frames)]
+    first, last = scene.frame(0)[1][0], scene.frame(scene.frames - 1)[1][0]
+    assert first.visible_share < 0.25 < last.visible_share  # hidden, then revealed
+    outputs = run_live(live_engine, frames)
+    assert leaks(scene, outputs) == []
+
+
 def test_the_allowed_person_stays_visible_with_the_delay(live_engine):
     scene = Scene(854, 480, seconds=2.5, actors=CUT_IN)
     frames = [(scene.frame(i)[0], i / FPS) for i in range(scene.frames)]
