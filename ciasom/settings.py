@@ -106,7 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ciasom.accounts.context.site",
-                "ciasom.live.context.ice_servers",  # after "site": its ice_servers win
+                "ciasom.live.context.ice_servers",
             ],
             "builtins": [
                 "django.templatetags.i18n",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
 
 
@@ -12,4 +11,4 @@ def site(request: HttpRequest) -> dict:
         from ciasom.accounts.models import profile_of
 
         profile = profile_of(request.user)
-    return {"my_profile": profile, "ice_servers": settings.CIASOM_ICE_SERVERS}
+    return {"my_profile": profile}
