@@ -65,25 +65,25 @@ def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float
         where = track.at_time(at, tracker.coast_seconds, carry_back)
         if where is None:
             continue
-        box, coasting = where
+        box, coasting, reach = where
         decision = policy.decide(settings.mode, track, at, coasting=coasting, degraded=False)
-        decided.append((track, box, coasting, decision))
+        decided.append((track, box, coasting, reach, decision))
     covered: dict[int, tuple[int, int, int, int] | None] = {}
-    for track, box, coasting, decision in decided:
+    for track, _box, coasting, reach, decision in decided:
         if coasting and not decision.visible:
-            covered[track.id] = cover(out, box, settings.style, settings.margin,
+            covered[track.id] = cover(out, reach, settings.style, settings.margin,
                                       settings.strength)
     behind = [area for area in covered.values() if area is not None]
-    for _track, box, coasting, decision in decided:
+    for _track, box, coasting, _reach, decision in decided:
         if decision.visible and not coasting:
             for area in behind:
                 _restore_face(source, out, box, area)
-    for track, box, coasting, decision in decided:
+    for track, _box, coasting, reach, decision in decided:
         if not coasting and not decision.visible:
-            covered[track.id] = cover(out, box, settings.style, settings.margin,
+            covered[track.id] = cover(out, reach, settings.style, settings.margin,
                                       settings.strength)
     reports = []
-    for track, box, _coasting, decision in decided:
+    for track, box, _coasting, _reach, decision in decided:
         last = track.looks[-1] if track.looks else None
         reports.append(FaceReport(box, covered.get(track.id), track.id, decision.person,
                                   last.distance if last else None, decision.reason))

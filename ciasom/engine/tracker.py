@@ -32,7 +32,10 @@ AMBIGUITY_MARGIN = 0.3  # a rival track within this IoU of the chosen one makes 
 MAX_CENTRE_JUMP = 0.8  # of the face size: a match further than this is not the same face
 JUMP_FORGETS_IDENTITY = 0.5  # of the face size, beyond what the motion model predicted
 VELOCITY_WINDOW = 0.5  # seconds of detections the velocity is measured over
-MAX_GAP = 0.25  # s between two detections of a track beyond which the frames between coast
+MAX_GAP = 0.5  # s between two detections of a track beyond which the frames between coast
+# (a slow analysis, not a miss, can space them this far; a face missed by an analysis
+# between them is anywhere from one to the other: its cover spans both)
+EXACT_GAP = 0.1  # s: sightings this close cover the interpolated box; further apart, both
 UNKNOWN_SPEED = 1.0  # face sizes per second a face is assumed to move before it was found
 CARRY_SLACK = 1.3  # a box carried back is this much larger: the motion before it was seen
 # is a guess, and small faces' boxes jitter
@@ -75,13 +78,15 @@ class Track:
         return enlarge(box, 1 + 0.6 * min(dt / coast_seconds, 1.0)) if dt > 0.1 else box
 
     def at_time(self, at: float, coast_seconds: float,
-                carry_back: float) -> tuple[Box, bool] | None:
-        """Where the face was or is at `at`, and whether that is a guess (coasting).
+                carry_back: float) -> tuple[Box, bool, Box] | None:
+        """Where the face was or is at `at`, whether that is a guess (coasting), and all
+        the face may have covered then (what a mosaic must cover).
 
-        Between two detections close in time the box is interpolated (a real sighting);
-        before the first detection, within `carry_back`, it is swept back along the
-        measured velocity and grown (the face may have been there unseen); after the
-        last, predicted as it coasts. None when the track says nothing about `at`.
+        Between two detections close in time the box is interpolated (a real sighting)
+        and may reach from one to the other; before the first detection, within
+        `carry_back`, it is swept back along the measured velocity and grown (the face may
+        have been there unseen); after the last, predicted as it coasts. None when the
+        track says nothing about `at`.
         """
         first_at, first = self.history[0]
         if at < first_at:
@@ -91,17 +96,20 @@ class Track:
             vx, vy = self.velocity
             box = _sweep(first, -vx * dt, -vy * dt)
             grow = UNKNOWN_SPEED * dt if (vx, vy) == (0.0, 0.0) else 0.3 * dt / carry_back
-            return enlarge(box, CARRY_SLACK + 2 * grow), True
+            box = enlarge(box, CARRY_SLACK + 2 * grow)
+            return box, True, box
         if at >= self.seen_at:
             if at - self.seen_at > coast_seconds:
                 return None
-            return self.predict(at, coast_seconds), at > self.seen_at
+            box = self.predict(at, coast_seconds)
+            return box, at > self.seen_at, box
         for (t1, b1), (t2, b2) in zip(self.history, self.history[1:], strict=False):
             if t1 <= at <= t2:
                 if t2 - t1 > MAX_GAP:  # missed in between: anywhere from one to the other
-                    return _union(b1, b2), True
+                    return _union(b1, b2), True, _union(b1, b2)
                 w = (at - t1) / (t2 - t1) if t2 > t1 else 1.0
-                return tuple(a + (b - a) * w for a, b in zip(b1, b2, strict=True)), False  # type: ignore[return-value]
+                box: Box = tuple(a + (b - a) * w for a, b in zip(b1, b2, strict=True))  # type: ignore[assignment]
+                return box, False, _union(b1, b2) if t2 - t1 > EXACT_GAP else box
         return None
 
     def forget_identity(self, at: float) -> None:
