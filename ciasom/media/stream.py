@@ -27,7 +27,7 @@ import secrets
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +56,7 @@ RENDER_BUDGET = 0.1  # seconds the frame loop waits for the engine before coveri
 THUMBNAIL_INTERVAL = 4.0
 THUMBNAIL_WIDTH = 480
 RATE_WINDOW = 2.0  # seconds over which fps are measured
+CLOSE_TIMEOUT = 10.0  # seconds a peer connection or media task may take to close
 MAX_HEIGHT = 720  # lines: bigger publishers (OBS sends 1080p) are scaled to fit the CPU budget
 CONNECT_TIMEOUT = 10.0  # seconds a session may take from its answer to ICE+DTLS connected
 MAX_PENDING = 20  # viewers still connecting, per broadcast (a burst of arrivals fits)
@@ -311,7 +312,7 @@ class LiveStream:
         viewer.video.stop()
         if viewer.audio:
             viewer.audio.stop()
-        await viewer.pc.close()
+        await _within(viewer.pc.close(), self.key)
         if not any(v.mime_type == viewer.mime_type for v in self.viewers.values()):
             self._encoders.pop(viewer.mime_type, None)
         if viewer.connected:
@@ -366,9 +367,11 @@ class LiveStream:
             for task in self._tasks:
                 if task.get_name().startswith(("video-", "audio-")):
                     task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            # Bounded: a peer connection whose close never returns (aiortc) must not keep
+            # the broadcast, its slot and its engine forever.
+            await _within(asyncio.gather(*self._tasks, return_exceptions=True), self.key)
             if self._pc is not None:
-                await self._pc.close()
+                await _within(self._pc.close(), self.key)
             self._pipeline.shutdown(wait=False, cancel_futures=True)
             self._render_thread.shutdown(wait=False, cancel_futures=True)
             await asyncio.to_thread(self.processor.close)
@@ -627,6 +630,13 @@ def _negotiated_video(answer_sdp: str) -> str:
                 if codec.mimeType in VIDEO_MIME_TYPES:
                     return codec.mimeType
     raise OfferError("no video codec in common (need VP8 or H264)")
+
+
+async def _within(awaitable: Awaitable[Any], key: str) -> None:
+    try:
+        await asyncio.wait_for(awaitable, CLOSE_TIMEOUT)
+    except TimeoutError:
+        logger.warning("stream %s: a close took over %.0f s; going on", key, CLOSE_TIMEOUT)
 
 
 def _consume_exception(future: asyncio.Future[Any]) -> None:
