@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/ciasom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium gstreamer coturn fuzz clean
+.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium gstreamer coturn janus bench-audience fuzz clean
 
 install: $(STAMP)
 
@@ -47,10 +47,23 @@ coturn:
 	@test -x /usr/bin/turnserver || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends coturn; }
 
+# Debian's Janus (Streaming plugin; tests/media/test_janus*.py run it in a network namespace)
+# and its JavaScript API for the player page: janus.js and webrtc-adapter's adapter.js are
+# copied into the static files (git-ignored, never committed) from Debian's packages.
+JANUS_PACKAGES := janus libjs-janus-gateway libjs-webrtc-adapter
+JANUS_JS := ciasom/live/static/live/vendor
+janus:
+	@dpkg -s $(JANUS_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		$(JANUS_PACKAGES); }
+	@mkdir -p $(JANUS_JS)
+	@cp -u /usr/share/javascript/janus-gateway/janus.js \
+		/usr/share/javascript/webrtc-adapter/adapter.js $(JANUS_JS)/
+
 lint: install
 	$(BIN)/ruff check ciasom tests bench
 
-test: install photos chromium gstreamer coturn lint services
+test: install photos chromium gstreamer coturn janus lint services
 	$(BIN)/pytest -q
 	$(MAKE) test-postgres
 
@@ -82,6 +95,11 @@ bench: install photos
 # Publisher and viewers as aiortc clients on loopback; run it alone (2 cores).
 bench-live: install photos
 	$(BIN)/python bench/live.py --json bench/live.json
+
+# One 720p30 broadcast's audience through Janus vs the node's own fan-out (bench/audience.py);
+# Janus and the node run in network namespaces; run it alone (2 cores).
+bench-audience: install photos janus
+	flock /tmp/ciasom-bench.lock $(BIN)/python bench/audience.py --json bench/audience.json
 
 clean:
 	rm -rf $(VENV) data .cache
