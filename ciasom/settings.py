@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ciasom.accounts.context.site",
                 "ciasom.live.context.ice_servers",
+                "ciasom.live.context.janus",
             ],
             "builtins": [
                 "django.templatetags.i18n",
@@ -220,6 +221,16 @@ CIASOM_MAX_SESSIONS_PER_CLIENT = int(os.environ.get("CIASOM_MAX_SESSIONS_PER_CLI
 CIASOM_TURN_URLS = env_list("CIASOM_TURN_URLS")
 CIASOM_TURN_SECRET = os.environ.get("CIASOM_TURN_SECRET", "")
 CIASOM_TURN_TTL = int(os.environ.get("CIASOM_TURN_TTL", 6 * 3600))
+# Large audiences through Janus (deploy/janus): each live broadcast gets a private Streaming
+# mountpoint on every Janus host listed (their HTTP API, comma-separated), fed the processed
+# stream; our player watches there. CIASOM_JANUS_PUBLIC_URL: the same hosts' API as browsers
+# reach it (nginx), same order; default the URLs above. CIASOM_JANUS_ADMIN_KEY: the Streaming
+# plugin's admin_key. CIASOM_JANUS_CODEC: what the mountpoints carry (VP8 or H264). Unset (the
+# default): no Janus, the node's own WHEP serves everyone, up to CIASOM_MAX_VIEWERS.
+CIASOM_JANUS_URL = env_list("CIASOM_JANUS_URL")
+CIASOM_JANUS_PUBLIC_URL = env_list("CIASOM_JANUS_PUBLIC_URL")
+CIASOM_JANUS_ADMIN_KEY = os.environ.get("CIASOM_JANUS_ADMIN_KEY", "")
+CIASOM_JANUS_CODEC = "video/" + os.environ.get("CIASOM_JANUS_CODEC", "VP8").upper()
 # Request bodies larger than this are refused with 413 before anything reads them; SDP
 # routes and photo uploads have their own limits (ciasom/bodylimit.py).
 CIASOM_MAX_BODY_BYTES = int(os.environ.get("CIASOM_MAX_BODY_BYTES", 1024 * 1024))

@@ -1,8 +1,10 @@
-"""The STUN/TURN servers a page's peer connections use, TURN credentials minted per page."""
+"""What the live pages need from settings: ICE servers (TURN credentials minted per page),
+whether the player may watch through Janus."""
 
 from __future__ import annotations
 
 from django.apps import apps
+from django.conf import settings
 from django.http import HttpRequest
 
 
@@ -15,3 +17,8 @@ def ice_servers(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     tag = f"user{user.pk}" if user is not None and user.is_authenticated else "anonymous"
     return {"ice_servers": apps.get_app_config("live").service.ice_servers(tag)}
+
+
+def janus(request: HttpRequest) -> dict[str, object]:
+    """``janus``: the player loads Janus's JavaScript API (vendored by ``make janus``)."""
+    return {"janus": bool(settings.CIASOM_JANUS_URL)}

@@ -1,6 +1,7 @@
-// The viewer's player: WHEP into <video>. It follows the broadcast's status: connects when
-// it is live (also when it starts after the page was opened), reconnects after a network
-// failure, and shows "ended" when the host stops.
+// The viewer's player: WHEP into <video>, or Janus when the broadcast is on Janus (its status
+// lists where: large audiences). It follows the broadcast's status: connects when it is live
+// (also when it starts after the page was opened), reconnects after a network failure, and
+// shows "ended" when the host stops.
 "use strict";
 (() => {
   const root = document.getElementById("player");
@@ -47,10 +48,18 @@
     const offline = root.querySelector(".offline");
     if (offline) offline.remove();
     try {
+      const places = (await fetchStatus()).janus || [];
+      if (places.length && window.Janus) {
+        // Viewers spread over the Janus hosts the broadcast is on.
+        const place = places[Math.floor(Math.random() * places.length)];
+        session = await Ciasom.watchJanus(place, video, iceServers, onJanusState);
+        connecting = false;
+        return;
+      }
       session = await Ciasom.watch(root.dataset.whepUrl, video, iceServers);
     } catch (error) {
       connecting = false;
-      if (error.status === 404) return end();  // not live (any more)
+      if (error.status === 404 || error.ended) return end();  // not live (any more)
       show(error.status === 503 ? "full" : "reconnecting");
       return reconnect(error.retryAfter || 3);
     }
@@ -67,11 +76,23 @@
     });
   }
 
+  function onJanusState(state) {
+    if (state === "playing") return show("playing");
+    if (state === "ended") return end();
+    show("reconnecting");  // Janus or the network went away: ask the status, then again
+    poll();
+    reconnect(2);
+  }
+
+  async function fetchStatus() {
+    const response = await fetch(statusUrl, {cache: "no-store"});
+    if (!response.ok) throw Object.assign(new Error("status"), {status: response.status});
+    return response.json();
+  }
+
   async function poll() {
     try {
-      const response = await fetch(statusUrl, {cache: "no-store"});
-      if (!response.ok) return;
-      const status = await response.json();
+      const status = await fetchStatus();
       const viewers = document.getElementById("viewers");
       if (viewers) viewers.textContent = status.viewers;
       if (status.live && !session && !connecting && !retry) connect();
