@@ -1,4 +1,5 @@
-"""The `ciasom` command: serve the site, anonymize a file, or benchmark the engine."""
+"""The `ciasom` command: serve the site (embedded, or as a web tier and media nodes),
+anonymize a file, or benchmark the engine."""
 
 from __future__ import annotations
 
@@ -17,6 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="migrate and run the site with its media server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+
+    web = commands.add_parser(
+        "web", help="pages, API and WHIP/WHEP signalling under gunicorn; media on the nodes")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--workers", type=int, default=2)
+
+    node = commands.add_parser("media-node", help="one media node of a cluster")
+    node.add_argument("--host", default="127.0.0.1")
+    node.add_argument("--port", type=int, default=8100)
+    node.add_argument("--name", required=True)
+    node.add_argument("--capacity", type=int, metavar="STREAMS",
+                      help="broadcasts held at once (default: what the cores carry at 720p30)")
+
+    nodes = commands.add_parser("nodes", help="the registered media nodes")
+    nodes.add_argument("--json", action="store_true")
 
     anonymize = commands.add_parser(
         "anonymize", help="cover every face but the allowed people's in a video or image")
@@ -40,6 +57,23 @@ def main(argv: list[str] | None = None) -> int:
         from .server import serve as run_server
 
         run_server(args.host, args.port)
+        return 0
+    if args.command == "web":
+        from .cluster.web import serve_web
+
+        serve_web(args.host, args.port, args.workers)
+        return 0
+    if args.command == "media-node":
+        if args.capacity is not None and args.capacity < 1:
+            parser.error("--capacity must be at least 1")
+        from .cluster.mediaserver import serve_node
+
+        serve_node(args.host, args.port, args.name, args.capacity)
+        return 0
+    if args.command == "nodes":
+        from .cluster.listing import list_nodes
+
+        print(list_nodes(args.json))
         return 0
     if args.command == "anonymize":
         return _anonymize(args)

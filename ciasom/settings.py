@@ -16,6 +16,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from ciasom.media.capacity import default_capacity
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BASE_DIR.parent
 
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "ciasom.faces",
     "ciasom.broadcasts",
     "ciasom.live",  # WHIP/WHEP, the publisher and player (the live media path)
+    "ciasom.cluster",  # the web tier and media nodes (DESIGN §6); idle in `ciasom serve`
 ]
 
 MIDDLEWARE = [
@@ -91,7 +94,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "ciasom.urls"
+# Which process this is: "embedded" (`ciasom serve`: site and media in one process), "web"
+# (`ciasom web`: site and signalling, media on the nodes) or "node" (`ciasom media-node`:
+# media only, behind its internal API). The commands set it; see ciasom/cluster/.
+CIASOM_ROLE = os.environ.get("CIASOM_ROLE", "embedded")
+ROOT_URLCONF = "ciasom.cluster.urls" if CIASOM_ROLE == "node" else "ciasom.urls"
 ASGI_APPLICATION = "ciasom.asgi.application"
 
 TEMPLATES = [
@@ -205,6 +212,16 @@ CIASOM_TASK_QUEUE = os.environ.get("CIASOM_TASK_QUEUE", "ciasom:tasks")
 # WebRTC: STUN/TURN servers handed to the pages and the media server.
 CIASOM_ICE_SERVERS = json.loads(os.environ.get("CIASOM_ICE_SERVERS") or "[]")
 CIASOM_ICE_HOSTS = env_list("CIASOM_ICE_HOSTS")
+# Broadcasts this process's media holds at once (the embedded server, or a node's capacity);
+# the next publisher gets 503 + Retry-After. Default: what the cores carry at 720p30.
+CIASOM_MAX_STREAMS = int(os.environ.get("CIASOM_MAX_STREAMS") or default_capacity())
+# The cluster (DESIGN §6): the secret on internal calls between the web tier and the nodes,
+# the Redis key prefix (its control channel is PREFIX + "events"), and this node's name and
+# internal address (set by `ciasom media-node`).
+CIASOM_NODE_SECRET = os.environ.get("CIASOM_NODE_SECRET", "")
+CIASOM_CLUSTER_PREFIX = os.environ.get("CIASOM_CLUSTER_PREFIX", "ciasom:cluster:")
+CIASOM_NODE_NAME = os.environ.get("CIASOM_NODE_NAME", "")
+CIASOM_NODE_ADDRESS = os.environ.get("CIASOM_NODE_ADDRESS", "")
 # Viewers per broadcast; the next one gets 503 + Retry-After (DESIGN.md §3, WHEP).
 CIASOM_MAX_VIEWERS = int(os.environ.get("CIASOM_MAX_VIEWERS", 50))
 # WHIP/WHEP sessions that have not connected (ICE + DTLS) this many seconds after their

@@ -1,0 +1,160 @@
+"""The web tier's media (``CIASOM_ROLE=web``): placement in Redis, sessions on the nodes.
+
+Implements :class:`~ciasom.live.media.LiveMedia` for the WHIP/WHEP views, so clients keep
+the same URLs and answers as with ``ciasom serve``; the SDP answers come from the node,
+whose ICE candidates are its own addresses, so media flows between client and node.
+Changes to live broadcasts go to the nodes as control events (:mod:`.bus`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+
+from ciasom.broadcasts.models import Broadcast
+from ciasom.live.media import Answer
+from ciasom.live.service import public_ice_servers
+from ciasom.media.ice import ice_servers
+from ciasom.media.registry import AlreadyLive, ServerBusy
+from ciasom.media.stream import StreamEnded
+
+from .auth import CLIENT_HEADER
+from .bus import ENDED, SETTINGS, ControlBus
+from .connection import control_bus, node_registry
+from .nodeclient import NodeUnreachable, call
+from .nodes import AlreadyPlaced, NodeRegistry, Placement
+
+logger = logging.getLogger(__name__)
+
+
+class ClusterMedia:
+    def __init__(self, registry: NodeRegistry, bus: ControlBus) -> None:
+        self.registry = registry
+        self.bus = bus
+        self.stun_servers = public_ice_servers(settings.CIASOM_ICE_SERVERS)
+
+    @classmethod
+    def from_settings(cls) -> ClusterMedia:
+        return cls(node_registry(), control_bus())
+
+    def holds(self, broadcast_id: int) -> bool:
+        return self.registry.owner(broadcast_id) is not None
+
+    async def whip(self, broadcast: Broadcast, offer_sdp: str) -> Answer:
+        """Place the broadcast on the node with the fewest streams and hand it the offer.
+
+        Raises ServerBusy (every node full or unreachable), AlreadyLive, OfferError.
+        """
+        try:
+            placement = await asyncio.to_thread(self.registry.place, broadcast.pk)
+        except AlreadyPlaced as error:
+            raise AlreadyLive(str(error)) from error
+        if placement is None:
+            raise ServerBusy("every media node is full")
+        try:
+            status, body = await self._call(
+                placement,
+                "POST",
+                f"/internal/broadcasts/{broadcast.pk}/publisher",
+                offer_sdp.encode(),
+            )
+            if status != 201:  # not live in the database any more: ended meanwhile
+                raise ServerBusy(body.get("message", "the broadcast ended meanwhile"))
+        except BaseException:
+            await asyncio.to_thread(self.registry.release, broadcast.pk, placement.node)
+            raise
+        logger.info("broadcast %s placed on node %s", broadcast.pk, placement.node)
+        return Answer(str(body["session"]), str(body["answer"]))
+
+    async def end_whip(self, broadcast_id: int, session: str) -> bool:
+        return await self._end_session(broadcast_id, f"publisher/{session}")
+
+    async def whep(self, broadcast_id: int, offer_sdp: str, client: str) -> Answer:
+        placement = await asyncio.to_thread(self.registry.owner, broadcast_id)
+        if placement is None:
+            raise StreamEnded
+        status, body = await self._call(
+            placement,
+            "POST",
+            f"/internal/broadcasts/{broadcast_id}/viewers",
+            offer_sdp.encode(),
+            {CLIENT_HEADER: client},
+        )
+        if status != 201:
+            raise StreamEnded
+        return Answer(str(body["session"]), str(body["answer"]))
+
+    async def end_whep(self, broadcast_id: int, session: str) -> bool:
+        return await self._end_session(broadcast_id, f"viewers/{session}")
+
+    async def report(self, broadcast_id: int, *, health: bool) -> dict[str, Any] | None:
+        """Anyone's poll reads the viewer count the node writes to the database; only the
+        owner's (with the pipeline's health) reaches the node."""
+        placement = await asyncio.to_thread(self.registry.owner, broadcast_id)
+        if placement is None:
+            return None
+        if not health:
+            viewers = await sync_to_async(_viewers)(broadcast_id)
+            return None if viewers is None else {"viewers": viewers}
+        try:
+            status, body = await self._call(
+                placement, "GET", f"/internal/broadcasts/{broadcast_id}"
+            )
+        except ServerBusy:
+            return None
+        return body if status == 200 else None
+
+    def ice_servers(self, tag: str) -> list[dict[str, Any]]:
+        return ice_servers(
+            self.stun_servers,
+            settings.CIASOM_TURN_URLS,
+            settings.CIASOM_TURN_SECRET,
+            settings.CIASOM_TURN_TTL,
+            f"{tag}-{secrets.token_hex(4)}",
+        )
+
+    # -- from the platform's signals, after the commit --------------------------------------
+
+    def apply_settings(self, broadcast_id: int) -> None:
+        self.bus.publish(SETTINGS, broadcast_id)
+
+    def end(self, broadcast_id: int) -> None:
+        self.bus.publish(ENDED, broadcast_id)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    async def _end_session(self, broadcast_id: int, path: str) -> bool:
+        placement = await asyncio.to_thread(self.registry.owner, broadcast_id)
+        if placement is None:
+            return False
+        status, _ = await self._call(
+            placement, "DELETE", f"/internal/broadcasts/{broadcast_id}/{path}"
+        )
+        return status == 200
+
+    @staticmethod
+    async def _call(
+        placement: Placement,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        try:
+            return await asyncio.to_thread(call, placement.address, method, path, body, headers)
+        except NodeUnreachable as error:
+            logger.warning("node %s unreachable: %s", placement.node, error)
+            raise ServerBusy(f"media node {placement.node} is unreachable") from error
+
+
+def _viewers(broadcast_id: int) -> int | None:
+    return (
+        Broadcast.objects.filter(pk=broadcast_id, is_live=True)
+        .values_list("viewers", flat=True)
+        .first()
+    )
