@@ -225,7 +225,8 @@ def server_main(conn) -> None:
 async def _server(conn) -> None:
     import aiortc.rtcrtpreceiver as receiver
 
-    from ciasom.media.ice import offer_host_candidates, rtc_configuration
+    from ciasom.media.aiortc_patches import offer_host_candidates
+    from ciasom.media.ice import rtc_configuration
     from ciasom.media.stream import LiveStream
 
     offer_host_candidates(["127.0.0.1"])
@@ -291,7 +292,8 @@ async def _load(conn, count: int) -> None:
     import pylibsrtp
     from aiortc import RTCPeerConnection, RTCSessionDescription
 
-    from ciasom.media.ice import offer_host_candidates, rtc_configuration
+    from ciasom.media.aiortc_patches import offer_host_candidates
+    from ciasom.media.ice import rtc_configuration
 
     offer_host_candidates(["127.0.0.1"])
 
@@ -529,7 +531,7 @@ async def main_async(args) -> dict[str, Any]:
     process = multiprocessing.get_context("spawn").Process(
         target=server_main, args=(child,))  # not a daemon: the engine starts a recogniser
     process.start()
-    from ciasom.media.ice import offer_host_candidates
+    from ciasom.media.aiortc_patches import offer_host_candidates
 
     offer_host_candidates(["127.0.0.1"])
     results = []

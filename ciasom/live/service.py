@@ -18,11 +18,13 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from ciasom.broadcasts.models import Broadcast
+from ciasom.live.media import Answer
 from ciasom.media import aiortc_patches
-from ciasom.media.ice import ice_servers, offer_host_candidates, rtc_configuration
+from ciasom.media.ice import ice_servers, rtc_configuration
 from ciasom.media.processor import FrameProcessor
 from ciasom.media.registry import MediaRegistry
-from ciasom.media.stream import LiveStream, Viewer
+from ciasom.media.relay import Viewer
+from ciasom.media.stream import LiveStream
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +69,13 @@ class LiveService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._counts: dict[int, asyncio.Task[Any]] = {}
+        # Broadcasts whose end this process must not record: a media node declared dead
+        # drops them, and the web tier may have placed them live on another node already.
+        self.disowned: set[int] = set()
 
     @classmethod
     def from_settings(cls) -> LiveService:
-        offer_host_candidates(settings.CIASOM_ICE_HOSTS)
+        aiortc_patches.offer_host_candidates(settings.CIASOM_ICE_HOSTS)
         aiortc_patches.apply()
         configuration = rtc_configuration(settings.CIASOM_ICE_SERVERS)
         registry = MediaRegistry(
@@ -119,12 +124,48 @@ class LiveService:
             str(pk),
             offer_sdp,
             engine,
-            on_ended=lambda stream: self._spawn(_mark_ended(pk)),
+            on_ended=lambda stream: self._ended(pk),
             on_viewers=lambda stream: self._count_viewers(pk, stream),
             on_thumbnail=lambda stream, jpeg: self._spawn(_store_thumbnail(broadcast, jpeg)),
         )
         stream.privacy_delay = broadcast.privacy_delay_seconds
         return stream, answer
+
+    # -- LiveMedia (ciasom.live.media): what the WHIP/WHEP views ask ----------------------
+
+    def holds(self, broadcast_id: int) -> bool:
+        return self.stream(broadcast_id) is not None
+
+    async def whip(self, broadcast: Broadcast, offer_sdp: str) -> Answer:
+        stream, answer = await self.publish(broadcast, offer_sdp)
+        return Answer(stream.session_id, answer)
+
+    async def end_whip(self, broadcast_id: int, session: str) -> bool:
+        stream = self.stream(broadcast_id)
+        if stream is None or stream.session_id != session:
+            return False
+        await stream.close()
+        return True
+
+    async def whep(self, broadcast_id: int, offer_sdp: str, client: str) -> Answer:
+        viewer = await self.watch(broadcast_id, offer_sdp, client)
+        return Answer(viewer.id, viewer.answer)
+
+    async def end_whep(self, broadcast_id: int, session: str) -> bool:
+        stream = self.stream(broadcast_id)
+        if stream is None or session not in stream.viewers:
+            return False
+        await stream.leave(session)
+        return True
+
+    async def report(self, broadcast_id: int, *, health: bool) -> dict[str, Any] | None:
+        stream = self.stream(broadcast_id)
+        if stream is None:
+            return None
+        body: dict[str, Any] = {"viewers": stream.viewer_count}
+        if health:
+            body["health"] = stream.status()
+        return body
 
     # -- from the platform's signals (any thread) ---------------------------------------
 
@@ -152,6 +193,12 @@ class LiveService:
         self._on_loop(lambda: setattr(stream, "privacy_delay", delay))
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _ended(self, pk: int) -> None:
+        if pk in self.disowned:
+            self.disowned.discard(pk)
+        else:
+            self._spawn(_mark_ended(pk))
 
     def _end_now(self, broadcast_id: int) -> None:
         stream = self.stream(broadcast_id)

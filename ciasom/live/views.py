@@ -20,8 +20,9 @@ from ciasom.broadcasts.models import AlreadyLive, Blocked, Broadcast
 from ciasom.media.ice import ice_server_links
 from ciasom.media.registry import AlreadyLive as StreamAlreadyLive
 from ciasom.media.registry import ServerBusy, TooManySessions
+from ciasom.media.relay import ViewerLimitReached
 from ciasom.media.sdp import MAX_OFFER_BYTES, OfferError, check_offer
-from ciasom.media.stream import StreamEnded, ViewerLimitReached
+from ciasom.media.stream import StreamEnded
 
 from .service import LiveService
 

@@ -1,18 +1,32 @@
-"""Every reach into aiortc's private API, in one place, pinned to the aiortc it was written for.
+"""Every reach into aiortc's (and aioice's) private API, in one place, pinned to the release.
 
-Each patch says why it exists and which aiortc it was checked against. :func:`apply` installs
-them all, once per process, where the media path is configured
-(:meth:`ciasom.live.service.LiveService.from_settings`). It refuses to run on another aiortc
-release: a private method may have changed shape, and a wrapper that no longer fits would break
-every DTLS handshake, or keep overriding a fix upstream already made. On an upgrade, re-check
-each patch below against the new source, then update :data:`PATCHED_FOR` or drop the patch.
+Each reach says why it exists and which aiortc it was checked against:
+
+* :func:`apply` — process-wide patches, installed once where the media path is configured
+  (:meth:`ciasom.live.service.LiveService.from_settings`): DTLS ciphers for RSA peers;
+* :func:`offer_host_candidates` — aioice's host address enumeration (loopback deployments);
+* :func:`pass_audio_on_at_once` — a publisher's audio receiver's jitter-buffer prefetch;
+* :func:`route_keyframe_requests` — a viewer's ``RTCRtpSender`` keyframe hook, so PLI/FIR
+  reach the broadcast's shared encoder.
+
+(:class:`~ciasom.media.packettrack.PacketTrack` relies on one more aiortc behaviour: a sender
+whose track yields :class:`av.Packet` only packetizes it.)
+
+:func:`apply` refuses to run on another aiortc release: a private method may have changed
+shape, and a wrapper that no longer fits would break every DTLS handshake, or keep overriding a
+fix upstream already made. On an upgrade, re-check each reach below against the new source,
+then update :data:`PATCHED_FOR` or drop the patch.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 
+import aioice.ice
 import aiortc
+from aiortc import RTCPeerConnection, RTCRtpSender
+from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCCertificate, SRTPProtectionProfile
 from OpenSSL import SSL
 
@@ -72,3 +86,43 @@ def _accept_rsa_dtls_peers() -> None:
         return context
 
     RTCCertificate._create_ssl_context = create_ssl_context  # type: ignore[method-assign]
+
+
+def offer_host_candidates(addresses: Sequence[str]) -> None:
+    """Offer exactly ``addresses`` as local host candidates (e.g. ``["127.0.0.1"]``).
+
+    aioice enumerates the machine's interfaces and never offers 127.0.0.1, so a browser on
+    the same machine could not reach us over loopback. This is process-wide, like the
+    setting it comes from. An empty sequence keeps aioice's own enumeration.
+    """
+    if not addresses:
+        return
+    chosen = list(addresses)
+    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: list(chosen)
+
+
+def pass_audio_on_at_once(pc: RTCPeerConnection, track: MediaStreamTrack) -> None:
+    """Stop aiortc holding the publisher's audio back ~60 ms longer than its video.
+
+    aiortc's audio receiver releases a packet only once 4 more have arrived (~80 ms); its
+    video receiver waits one frame (~33 ms). Viewers' players line the tracks up by when
+    we *send* them (RTCP sender reports map RTP time to our send time), so that wait made
+    viewers hear audio ~60 ms after the picture (tests/media/test_av_sync.py). Releasing
+    each packet when the next one arrives (prefetch 1) loses nothing: the buffer waits at
+    a gap whatever the prefetch. (aiortc 1.16.0: ``RTCRtpReceiver.__jitter_buffer``.)
+    """
+    for receiver in pc.getReceivers():
+        if receiver.track is track:
+            jitter_buffer = getattr(receiver, "_RTCRtpReceiver__jitter_buffer", None)
+            if jitter_buffer is not None:
+                jitter_buffer._prefetch = 1
+
+
+def route_keyframe_requests(sender: RTCRtpSender, request: Callable[[], None]) -> None:
+    """Send ``sender``'s keyframe requests (PLI/FIR from the viewer's decoder) to ``request``.
+
+    ``RTCRtpSender`` answers PLI/FIR by calling its ``_send_keyframe()``, which asks the
+    sender's own encoder; ours has none (its track yields encoded packets), so the request
+    must reach the broadcast's shared encoder instead. (aiortc 1.16.0.)
+    """
+    sender._send_keyframe = request  # type: ignore[method-assign]

@@ -1,4 +1,8 @@
-"""ICE configuration from settings (DESIGN §5, pitfalls 1 and 2) and TURN REST credentials."""
+"""ICE configuration from settings (DESIGN §5, pitfalls 1 and 2) and TURN REST credentials.
+
+Which host addresses aioice offers is a private-API reach:
+:func:`ciasom.media.aiortc_patches.offer_host_candidates`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer
 
 
@@ -29,19 +32,6 @@ def rtc_configuration(ice_servers: Iterable[Mapping[str, Any]]) -> RTCConfigurat
             for server in ice_servers
         ]
     )
-
-
-def offer_host_candidates(addresses: Sequence[str]) -> None:
-    """Offer exactly ``addresses`` as local host candidates (e.g. ``["127.0.0.1"]``).
-
-    aioice enumerates the machine's interfaces and never offers 127.0.0.1, so a browser on
-    the same machine could not reach us over loopback. This is process-wide, like the
-    setting it comes from. An empty sequence keeps aioice's own enumeration.
-    """
-    if not addresses:
-        return
-    chosen = list(addresses)
-    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: list(chosen)
 
 
 def turn_credentials(secret: str, tag: str, ttl: int, now: float | None = None) -> tuple[str, str]:

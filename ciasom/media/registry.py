@@ -13,7 +13,8 @@ from collections.abc import Callable
 from aiortc import RTCConfiguration
 
 from .processor import FrameProcessor
-from .stream import CONNECT_TIMEOUT, MAX_PENDING, LiveStream, StreamEnded, Viewer
+from .relay import CONNECT_TIMEOUT, MAX_PENDING, MAX_VIEWERS, Viewer
+from .stream import LiveStream, StreamEnded
 
 MAX_SESSIONS = 200  # peer connections per process, publishers and viewers
 MAX_SESSIONS_PER_CLIENT = 10  # viewer sessions per client address
@@ -43,7 +44,7 @@ class MediaRegistry:
         self,
         configuration: RTCConfiguration,
         *,
-        max_viewers: int = 50,
+        max_viewers: int = MAX_VIEWERS,
         max_pending: int = MAX_PENDING,
         connect_timeout: float = CONNECT_TIMEOUT,
         max_sessions: int = MAX_SESSIONS,
@@ -78,7 +79,7 @@ class MediaRegistry:
 
         Raises :class:`ServerBusy`, :class:`TooManySessions`,
         :class:`~ciasom.media.stream.StreamEnded`,
-        :class:`~ciasom.media.stream.ViewerLimitReached` or
+        :class:`~ciasom.media.relay.ViewerLimitReached` or
         :class:`~ciasom.media.sdp.OfferError`.
         """
         stream = self.get(key)

@@ -1,11 +1,13 @@
-"""Checks on a remote SDP offer before any peer connection is built for it.
+"""Checks on a remote SDP offer before any peer connection is built for it, and the codecs.
 
 WHIP/WHEP clients send arbitrary bytes; aiortc's parser is lenient (garbage parses as a
 session with no media), so an offer is accepted only when it has what we will negotiate.
+Viewers are offered our video codecs in :data:`VIDEO_MIME_TYPES` order.
 """
 
 from __future__ import annotations
 
+from aiortc import RTCRtpCodecCapability, RTCRtpSender
 from aiortc.sdp import SessionDescription
 
 MAX_OFFER_BYTES = 64 * 1024  # browser offers are 3–10 kB; OBS's are smaller
@@ -54,3 +56,21 @@ def check_offer(sdp: str, *, publish: bool) -> SessionDescription:
         if not (media.dtls and media.dtls.fingerprints):
             raise OfferError(f"{media.kind} section lacks a DTLS fingerprint")
     return description
+
+
+def video_codec_preferences() -> list[RTCRtpCodecCapability]:
+    """aiortc's video codecs we encode, in our order of preference (with their RTX)."""
+    codecs = RTCRtpSender.getCapabilities("video").codecs
+    order = {mime: i for i, mime in enumerate(VIDEO_MIME_TYPES)}
+    wanted = [c for c in codecs if c.mimeType in order or c.mimeType == "video/rtx"]
+    return sorted(wanted, key=lambda c: order.get(c.mimeType, len(order)))
+
+
+def negotiated_video(answer_sdp: str) -> str:
+    """The mime type of the video codec our ``answer_sdp`` sends."""
+    for media in SessionDescription.parse(answer_sdp).media:
+        if media.kind == "video" and media.direction in ("sendonly", "sendrecv"):
+            for codec in media.rtp.codecs:
+                if codec.mimeType in VIDEO_MIME_TYPES:
+                    return codec.mimeType
+    raise OfferError("no video codec in common (need VP8 or H264)")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ciasom.media.ice import offer_host_candidates
+from ciasom.media.aiortc_patches import offer_host_candidates
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -34,7 +34,7 @@ EVENTS = 5  # events measured
 # - Presentation: a player lines tracks up by the sender reports, i.e. by when the server
 #   sent each one. 40 ms covers one 33 ms video frame skipped by a loaded server (the flash
 #   then shows a frame late) plus scheduling noise; it still catches the ~60 ms audio lag
-#   aiortc's audio prefetch caused at the server (see stream._pass_audio_on_at_once).
+#   aiortc's audio prefetch caused at the server (see aiortc_patches.pass_audio_on_at_once).
 # - Arrival: the viewer's own aiortc receiver holds audio ~50 ms longer than video (its
 #   4-packet audio prefetch), hence ~35 ms; 150 ms leaves >100 ms for a loaded 2-core
 #   machine, yet a player never needs to buffer more than that to line them up.

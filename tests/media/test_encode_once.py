@@ -1,6 +1,6 @@
 """Encode once, fan out: N viewers cost one encode per frame, not N (DESIGN §5)."""
 
-from ciasom.media import stream as stream_module
+from ciasom.media import pipeline
 from ciasom.media.encoder import VideoEncoder
 from ciasom.media.stream import LiveStream
 
@@ -28,7 +28,7 @@ class CountingEncoder(VideoEncoder):
 
 
 async def test_one_encoder_feeds_every_viewer(monkeypatch):
-    monkeypatch.setattr(stream_module, "VideoEncoder", CountingEncoder)
+    monkeypatch.setattr(pipeline, "VideoEncoder", CountingEncoder)
     stream = LiveStream("b", Passthrough(), LOOPBACK)
     publisher = await connect_publisher(stream, PatternTrack(checkerboard(320, 240)))
     watchers = [(await connect_watcher(stream))[0] for _ in range(5)]

@@ -116,7 +116,7 @@ async def on_air(live):
 
 async def test_half_open_viewers_neither_block_a_real_one_nor_stay(on_air):
     broadcast, stream = on_air
-    stream.max_viewers = 5
+    stream.relay.max_viewers = 5
     for _ in range(5):  # what locked real viewers out for good before
         response = await post(f"/whep/{broadcast.pk}", await half_open_offer(Watcher()))
         assert response.status_code == 201
@@ -135,7 +135,7 @@ async def test_half_open_viewers_neither_block_a_real_one_nor_stay(on_air):
 
 async def test_pending_viewers_are_bounded_and_their_slots_come_back(on_air):
     broadcast, stream = on_air
-    stream.max_pending = 2
+    stream.relay.max_pending = 2
     offers = [await half_open_offer(Watcher()) for _ in range(3)]
     assert (await post(f"/whep/{broadcast.pk}", offers[0])).status_code == 201
     assert (await post(f"/whep/{broadcast.pk}", offers[1])).status_code == 201

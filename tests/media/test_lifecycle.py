@@ -5,7 +5,8 @@ import asyncio
 import pytest
 
 from ciasom.media.registry import AlreadyLive, MediaRegistry
-from ciasom.media.stream import LiveStream, StreamEnded, ViewerLimitReached
+from ciasom.media.relay import ViewerLimitReached
+from ciasom.media.stream import LiveStream, StreamEnded
 
 from .clients import (
     LOOPBACK,

@@ -111,7 +111,7 @@ async def test_not_live_is_404_and_an_ended_broadcast_too(on_air):
 
 async def test_the_viewer_cap_answers_503_with_retry_after(on_air, monkeypatch):
     broadcast, service = on_air
-    monkeypatch.setattr(service.stream(broadcast.pk), "max_viewers", 1)
+    monkeypatch.setattr(service.stream(broadcast.pk).relay, "max_viewers", 1)
     first, response = await watch(broadcast)
     assert response.status_code == 201
     await first.frames_after(1)  # connected: only connected viewers fill the cap

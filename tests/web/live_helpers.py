@@ -15,7 +15,8 @@ from django.db import connections
 from django.test import AsyncClient
 
 from ciasom.broadcasts.models import Broadcast
-from ciasom.media.ice import offer_host_candidates, rtc_configuration
+from ciasom.media.aiortc_patches import offer_host_candidates
+from ciasom.media.ice import rtc_configuration
 
 
 class RecordingEngine:
