@@ -88,7 +88,12 @@ class JanusAudience:
                 logger.warning("broadcast %s: janus %s refused: %s", self.key, host.api.url, error)
                 continue
             out = RtpOut(mountpoint, self.video_mime, key)
-            await out.open()
+            try:
+                await out.open()
+            except OSError as error:  # the host's name does not resolve, no route
+                logger.warning("broadcast %s: cannot send to %s: %s", self.key, host.api.url, error)
+                await self._destroy(host, out)
+                continue
             self._feeds.append(_Feed(host, out))
         if self._feeds:
             self._request_keyframe(self.video_mime)
@@ -128,11 +133,14 @@ class JanusAudience:
                 await self._poll
         feeds, self._feeds = self._feeds, []
         for feed in feeds:
-            feed.out.close()
-            try:
-                await feed.host.api.destroy_mountpoint(feed.out.mountpoint)
-            except JanusError as error:
-                logger.warning("broadcast %s: mountpoint not destroyed: %s", self.key, error)
+            await self._destroy(feed.host, feed.out)
+
+    async def _destroy(self, host: JanusHost, out: RtpOut) -> None:
+        out.close()
+        try:
+            await host.api.destroy_mountpoint(out.mountpoint)
+        except JanusError as error:
+            logger.warning("broadcast %s: mountpoint not destroyed: %s", self.key, error)
 
     async def _count(self) -> None:
         while True:

@@ -93,8 +93,11 @@ class JanusApi:
         if self.admin_key:
             request["admin_key"] = self.admin_key
         data = await self.request(request)
-        ports = {port["type"]: port["port"] for port in data["stream"]["ports"]}
-        return Mountpoint(mountpoint_id, secret, self.host, ports["video"], ports["audio"])
+        try:
+            ports = {port["type"]: int(port["port"]) for port in data["stream"]["ports"]}
+            return Mountpoint(mountpoint_id, secret, self.host, ports["video"], ports["audio"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise JanusError(f"create: no ports in {data}") from error
 
     async def destroy_mountpoint(self, mountpoint: Mountpoint) -> None:
         """Remove the mountpoint; its viewers' peer connections close ("ended")."""

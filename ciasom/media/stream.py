@@ -5,7 +5,9 @@ A :class:`LiveStream` wires three objects together and owns their lifecycle:
 * :class:`~ciasom.media.pipeline.VideoPipeline` — convert → privacy delay → render (or cover
   whole: raw video never leaves, DESIGN §1) → encode once per codec;
 * :class:`~ciasom.media.audio.AudioPipeline` — the same delay, one Opus encode;
-* :class:`~ciasom.media.relay.Relay` — the viewers (WHEP) and the fan-out of the packets.
+* :class:`~ciasom.media.relay.Relay` — the viewers (WHEP) and the fan-out of the packets;
+* :class:`~ciasom.media.audience.JanusAudience` — when Janus hosts are configured, the same
+  packets forwarded to a Janus mountpoint per host, for audiences beyond the relay's cap.
 
 Both media are stamped from one wall clock anchored at the stream's start, so viewers'
 players keep them in sync. ``docs/frame-path.md`` follows one frame through these modules.
@@ -17,15 +19,17 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
 from ciasom.engine.settings import DEFAULT_PRIVACY_DELAY_MS
 
 from .aiortc_patches import pass_audio_on_at_once
+from .audience import JanusAudience, JanusHost
 from .audio import AudioPipeline
 from .meter import Meter
 from .pipeline import RENDER_BUDGET, VideoPipeline
@@ -65,6 +69,8 @@ class LiveStream:
         on_ended: Callable[[LiveStream], object] | None = None,
         on_viewers: Callable[[LiveStream], object] | None = None,
         on_thumbnail: Callable[[LiveStream, bytes], object] | None = None,
+        janus: Sequence[JanusHost] = (),
+        janus_codec: str = "video/VP8",
     ) -> None:
         self.key = key
         self.session_id = secrets.token_urlsafe(16)
@@ -78,6 +84,7 @@ class LiveStream:
         self._tracks: set[str] = set()  # kinds of the publisher's tracks being carried
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Task[None] | None = None
+        self._janus: asyncio.Future[None] | None = None  # the audience's mountpoints being made
         self._meter = Meter()
         self.relay = Relay(
             key,
@@ -85,6 +92,13 @@ class LiveStream:
             max_viewers=max_viewers,
             max_pending=max_pending,
             connect_timeout=connect_timeout,
+            request_keyframe=lambda mime: self.video.request_keyframe(mime),
+            on_viewers=lambda: self._notify(on_viewers),
+        )
+        self.audience = JanusAudience(
+            key,
+            list(janus),
+            janus_codec,
             request_keyframe=lambda mime: self.video.request_keyframe(mime),
             on_viewers=lambda: self._notify(on_viewers),
         )
@@ -96,16 +110,16 @@ class LiveStream:
             origin=origin,
             render_budget=render_budget,
             privacy_delay=privacy_delay,
-            codecs=lambda: self.relay.codecs,
-            on_packets=self.relay.send_video,
+            codecs=lambda: self.relay.codecs | self.audience.codecs,
+            on_packets=self._send_video,
             on_thumbnail=lambda jpeg: self._notify(on_thumbnail, jpeg),
         )
         self.audio = AudioPipeline(
             key,
             origin=origin,
             privacy_delay=privacy_delay,
-            listening=self.relay.listening,
-            on_packets=self.relay.send_audio,
+            listening=lambda: self.relay.listening() or self.audience.listening(),
+            on_packets=self._send_audio,
         )
         self.privacy_delay = privacy_delay
 
@@ -150,6 +164,9 @@ class LiveStream:
             deadline.cancel()
             await self.close()
             raise OfferError(f"cannot answer the offer: {error}") from error
+        # Beside the answer, not before it (a Janus host that does not answer must not hold
+        # the publisher up); the mountpoints exist long before the privacy delay has passed.
+        self._janus = asyncio.ensure_future(self.audience.start())
         return pc.localDescription.sdp
 
     async def _carry(self, video: Coroutine[Any, Any, None]) -> None:
@@ -195,8 +212,8 @@ class LiveStream:
 
     @property
     def viewer_count(self) -> int:
-        """Viewers whose media is flowing (connecting ones are not counted yet)."""
-        return self.relay.viewer_count
+        """Viewers whose media is flowing: the relay's connected ones and Janus's."""
+        return self.relay.viewer_count + self.audience.viewer_count
 
     @property
     def pending(self) -> int:
@@ -234,6 +251,9 @@ class LiveStream:
     async def _close(self) -> None:
         try:
             await self.relay.close()
+            if self._janus is not None:  # awaited, not cancelled: no mountpoint is left behind
+                await within(self._janus, self.key)
+            await self.audience.close()  # Janus hangs up on its viewers: "ended"
             await self.video.close()
             for task in self._tasks:
                 task.cancel()
@@ -273,11 +293,20 @@ class LiveStream:
             "frames_covered": video.covered,
             "engine_errors": video.errors,
             "ms": {stage: self._meter.median_ms(stage) for stage in STAGES},
-            "codecs": sorted(self.relay.codecs),
+            "codecs": sorted(self.relay.codecs | self.audience.codecs),
+            "janus": self.audience.places(),
             "engine": engine,
         }
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _send_video(self, mime: str, packets: list[av.Packet]) -> None:
+        self.relay.send_video(mime, packets)
+        self.audience.send_video(mime, packets)
+
+    def _send_audio(self, packets: list[av.Packet]) -> None:
+        self.relay.send_audio(packets)
+        self.audience.send_audio(packets)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(coroutine, name=f"{name}-{self.key}")
