@@ -85,8 +85,17 @@ def load_allowed(paths: list[Path]) -> Gallery:
             try:
                 enrolment = enrol_photo(read_photo(photo.read_bytes()), str(photo))
             except (PhotoError, EnrolmentError) as error:
-                raise UsageError(f"--allow {photo}: {error.message}") from error
+                # One bad photo in a folder (a crowd, a blur) must not cost the whole run;
+                # a person with no usable photo at all would be covered, so that fails.
+                print(f"ciasom anonymize: warning: --allow {photo} skipped: {error.message}",
+                      file=sys.stderr)
+                continue
+            for note in enrolment.warnings:
+                print(f"ciasom anonymize: note: --allow {photo}: {note}", file=sys.stderr)
             embeddings.append(enrolment.embedding)
+        if not embeddings:
+            raise UsageError(f"--allow {path}: no usable photo of {name} "
+                             f"({len(photos)} tried)")
         people[name] = np.stack(embeddings)
     return Gallery(people)
 
