@@ -8,31 +8,47 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ciasom.faces import quotas
+from ciasom.faces.enrol import ChoiceRefused, choose_face
 from ciasom.faces.models import Person, Photo
 from ciasom.faces.uploads import UploadRefused, store_uploads
+
+
+class FaceFoundSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    box = serializers.ListField(child=serializers.IntegerField())
+    thumbnail_url = serializers.CharField()
 
 
 class PhotoSerializer(serializers.ModelSerializer):
     thumbnail_url = serializers.SerializerMethodField()
     reason_text = serializers.CharField(read_only=True)
+    faces = serializers.SerializerMethodField()
 
     class Meta:
         model = Photo
         fields = ["id", "status", "reason", "reason_text", "message", "warnings",
-                  "original_name", "thumbnail_url", "created_at", "processed_at"]
+                  "original_name", "thumbnail_url", "faces", "created_at", "processed_at"]
         read_only_fields = fields
 
     def get_thumbnail_url(self, photo: Photo) -> str | None:
         if not photo.thumbnail:
             return None
         return reverse("api-photo-face", args=[photo.person_id, photo.pk])
+
+    @extend_schema_field(FaceFoundSerializer(many=True))
+    def get_faces(self, photo: Photo) -> list[dict]:
+        """The faces to choose from while reason is choose_face (else empty)."""
+        return [{"index": i, "box": c["box"],
+                 "thumbnail_url": reverse("api-photo-candidate", args=[photo.person_id,
+                                                                        photo.pk, i])}
+                for i, c in enumerate(photo.candidates)]
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -171,6 +187,44 @@ class PhotoView(APIView):
     def delete(self, request, pk: int, photo_pk: int):
         self._photo(request, pk, photo_pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhotoChoiceView(APIView):
+    """Which face of a photo with several comparable faces is this person."""
+
+    @extend_schema(
+        request=inline_serializer("FaceChoice", {"face": serializers.IntegerField()}),
+        responses=PhotoSerializer, summary="Choose the face that is this person")
+    def post(self, request, pk: int, photo_pk: int):
+        photo = get_object_or_404(Photo.objects.select_related("person"), pk=photo_pk,
+                                  person_id=pk, person__owner=request.user)
+        face = request.data.get("face")
+        if isinstance(face, bool) or not isinstance(face, int):
+            return Response({"face": [_("An integer index from the photo's faces.")]},
+                            status=status.HTTP_400_BAD_REQUEST)
+        try:
+            photo = choose_face(photo, face)
+        except ChoiceRefused as refused:
+            return Response({"detail": refused.message}, status=refused.status)
+        return Response(PhotoSerializer(photo).data)
+
+
+class PhotoCandidateView(APIView):
+    """One face found in a photo awaiting the host's choice (JPEG), for the owner only."""
+
+    @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="A face to choose from")
+    def get(self, request, pk: int, photo_pk: int, index: int):
+        photo = get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user)
+        if index >= len(photo.candidates):
+            raise Http404(_("This photo has no such face."))
+        storage = Photo._meta.get_field("thumbnail").storage
+        try:
+            handle = storage.open(photo.candidates[index]["thumbnail"], "rb")
+        except FileNotFoundError as error:
+            raise Http404(_("This photo has no such face.")) from error
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
 
 
 class PhotoFaceView(APIView):

@@ -6,12 +6,14 @@ Runs in a task-runner thread, never in a request. The engine (detector + dlib Re
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import timedelta
 
 import cv2
 import numpy as np
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -59,26 +61,79 @@ def _enrol_claimed(photo_id: int) -> None:
         _finish(photo, Photo.Status.REJECTED, "error", "The uploaded file is gone.")
         return
 
-    from ciasom.engine.enrolment import EnrolmentError, enrol_photo
+    from ciasom.engine.enrolment import AmbiguousPhoto, EnrolmentError, enrol_photo
     from ciasom.engine.photo import PhotoError, read_photo
 
     try:
         result = enrol_photo(read_photo(data))
+    except AmbiguousPhoto as ambiguous:
+        # Nobody can tell from the photo whose it is: keep each face's crop and
+        # description (not the photo) until the host says which one is this person.
+        storage = Photo._meta.get_field("thumbnail").storage
+        candidates = [
+            {"box": [int(v) for v in face.box],
+             "thumbnail": storage.save(Photo.thumbnail.field.upload_to(photo, "face.jpg"),
+                                       ContentFile(face_thumbnail(face.crop))),
+             "embedding": base64.b64encode(_embedding_bytes(face.embedding)).decode()}
+            for face in ambiguous.faces
+        ]
+        if not _finish(photo, Photo.Status.REJECTED, ambiguous.code, ambiguous.message,
+                       candidates=candidates):
+            for candidate in candidates:
+                storage.delete(candidate["thumbnail"])
     except (PhotoError, EnrolmentError) as error:
         _finish(photo, Photo.Status.REJECTED, error.code, error.message)
     except Exception:
         log.exception("enrolment of photo %s failed", photo_id)
         _finish(photo, Photo.Status.REJECTED, "error", "The photo could not be processed.")
     else:
-        embedding = np.asarray(result.embedding, dtype="<f4").reshape(EMBEDDING_SIZE)
         _finish(
             photo,
             Photo.Status.ACCEPTED,
-            embedding=embedding.tobytes(),
+            embedding=_embedding_bytes(result.embedding),
             thumbnail=face_thumbnail(result.crop),
             warnings=list(result.warnings),
             face_box=[int(v) for v in result.box],
         )
+
+
+class ChoiceRefused(ValueError):
+    """A face choice that cannot apply; `status` is the HTTP answer, `message` for people."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def choose_face(photo: Photo, index: int) -> Photo:
+    """The host says face `index` of an ambiguous photo is this person: it is enrolled as if
+    it had been alone in the photo, and the other faces' crops are deleted."""
+    candidates = list(photo.candidates)
+    if not photo.awaits_choice:
+        raise ChoiceRefused(409, "This photo has no faces to choose from.")
+    if not 0 <= index < len(candidates):
+        raise ChoiceRefused(400, f"Choose a face from 0 to {len(candidates) - 1}.")
+    chosen = candidates[index]
+    with transaction.atomic():
+        updated = Photo.objects.filter(
+            pk=photo.pk, reason=Photo.Reason.CHOOSE_FACE, thumbnail=""  # not chosen yet
+        ).update(status=Photo.Status.ACCEPTED, reason="", message="",
+                 warnings=["chosen by hand"], embedding=base64.b64decode(chosen["embedding"]),
+                 thumbnail=chosen["thumbnail"], face_box=chosen["box"], candidates=[])
+        if not updated:  # chosen or deleted meanwhile
+            raise ChoiceRefused(409, "This photo has no faces to choose from.")
+        storage = Photo._meta.get_field("thumbnail").storage
+        for other in candidates:
+            if other is not chosen:
+                transaction.on_commit(lambda n=other["thumbnail"]: storage.delete(n))
+        announce(photo.person.owner_id)
+    photo.refresh_from_db()
+    return photo
+
+
+def _embedding_bytes(embedding: np.ndarray) -> bytes:
+    return np.asarray(embedding, dtype="<f4").reshape(EMBEDDING_SIZE).tobytes()
 
 
 def face_thumbnail(crop_bgr: np.ndarray) -> bytes:
@@ -95,8 +150,10 @@ def face_thumbnail(crop_bgr: np.ndarray) -> bytes:
 
 def _finish(photo: Photo, status: str, reason: str = "", message: str = "", *,
             embedding: bytes | None = None, thumbnail: bytes | None = None,
-            warnings: list[str] | None = None, face_box: list[int] | None = None) -> None:
-    """Store the result; the row may have been deleted meanwhile, then leave nothing behind."""
+            warnings: list[str] | None = None, face_box: list[int] | None = None,
+            candidates: list[dict] | None = None) -> bool:
+    """Store the result; the row may have been deleted meanwhile, then leave nothing behind
+    (False)."""
     storage = Photo._meta.get_field("thumbnail").storage
     thumb_name = ""
     if thumbnail is not None:
@@ -105,18 +162,19 @@ def _finish(photo: Photo, status: str, reason: str = "", message: str = "", *,
     keep = type(photo.person).objects.filter(pk=photo.person_id, keep_photos=True).exists()
     fields = dict(status=status, reason=reason, message=message[:300], warnings=warnings or [],
                   embedding=embedding, thumbnail=thumb_name, face_box=face_box,
-                  processed_at=timezone.now())
+                  candidates=candidates or [], processed_at=timezone.now())
     if not keep:
         fields["original"] = ""
     updated = Photo.objects.filter(pk=photo.pk, status=Photo.Status.PENDING).update(**fields)
     if not updated:
         if thumb_name:
             storage.delete(thumb_name)
-        return
+        return False
     if not keep and photo.original:
         photo.original.storage.delete(photo.original.name)
     if status == Photo.Status.ACCEPTED:
         announce(photo.person.owner_id)
+    return True
 
 
 def requeue_pending() -> int:

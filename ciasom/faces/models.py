@@ -119,6 +119,7 @@ class Photo(models.Model):
     class Reason(models.TextChoices):
         NO_FACE = "no_face", _("No face found")
         SEVERAL_FACES = "several_faces", _("Several faces; use a photo of this person alone")
+        CHOOSE_FACE = "choose_face", _("Several faces; choose the one that is this person")
         TOO_SMALL = "too_small", _("The face is too small")
         UNREADABLE = "unreadable", _("Not a readable image")
         TOO_LARGE = "too_large", _("Too many pixels")
@@ -137,6 +138,10 @@ class Photo(models.Model):
     # 128 float32 little-endian (dlib ResNet descriptor); never leaves the server.
     embedding = models.BinaryField(null=True, editable=False)
     face_box = models.JSONField(null=True, blank=True)
+    # While the host has to say which face is this person (reason choose_face): per face
+    # found, {"box": [x1, y1, x2, y2], "thumbnail": private file name, "embedding": base64
+    # of the 128 float32}. Emptied once a face is chosen.
+    candidates = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
@@ -150,3 +155,7 @@ class Photo(models.Model):
     @property
     def reason_text(self) -> str:
         return self.get_reason_display() if self.reason else ""
+
+    @property
+    def awaits_choice(self) -> bool:
+        return self.reason == self.Reason.CHOOSE_FACE and bool(self.candidates)

@@ -6,7 +6,7 @@
   It names the owner, not the people: a deleted person's links are gone by then.
 
 A deleted photo (directly, or with its person or the whole account) takes its original and
-face crop with it once the deletion commits.
+face crops with it once the deletion commits.
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def photo_deleted(sender, instance: Photo, **kwargs) -> None:
         if field:
             storage, name = field.storage, field.name
             transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+    for candidate in instance.candidates:  # the faces of a photo awaiting the host's choice
+        storage = instance.thumbnail.storage
+        transaction.on_commit(lambda s=storage, n=candidate["thumbnail"]: s.delete(n))
     # Whatever its status was when loaded: enrolment may have accepted it since.
     owner_id = (
         Person.objects.filter(pk=instance.person_id).values_list("owner_id", flat=True).first()

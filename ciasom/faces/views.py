@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ciasom.faces import quotas
+from ciasom.faces.enrol import choose_face
 from ciasom.faces.forms import PersonForm
 from ciasom.faces.models import Person, Photo
 from ciasom.faces.uploads import UploadRefused, store_uploads
@@ -82,6 +83,21 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user).delete()
+    return redirect("person", pk=pk)
+
+
+@login_required
+@require_POST
+def choose_photo_face(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
+    """The host clicked the face that is this person in a photo with several faces."""
+    photo = get_object_or_404(Photo.objects.select_related("person"), pk=photo_pk,
+                              person_id=pk, person__owner=request.user)
+    try:
+        choose_face(photo, int(request.POST.get("face", "")))
+    except ValueError as error:  # ChoiceRefused, or not a number
+        messages.error(request, getattr(error, "message", _("Choose one of the faces.")))
+        return redirect("person", pk=pk)
+    messages.success(request, _("Face chosen; the photo is enrolled."))
     return redirect("person", pk=pk)
 
 
