@@ -207,6 +207,8 @@ class LiveEngine:
                     self._shape = frame.shape
                     self._analysed_at = -float("inf")
             timings: dict[str, float] = {}
+            with self._lock:
+                self._tracker.watch(frame, timestamp)  # a camera cut ends the shot's tracks
             detections = finder.find(frame, self._tracker, timestamp, timings)
             with self._lock:
                 seen = self._tracker.update([d.box for d in detections], timestamp)

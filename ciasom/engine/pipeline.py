@@ -170,6 +170,7 @@ class PrivacyEngine:
         if self.settings.mode == "off":
             return
         try:
+            self.tracker.watch(frame, at)  # a camera cut ends the previous shot's tracks
             detections = self.finder.find(frame, self.tracker, at, timings)
             with timed(timings, "track"):
                 seen = self.tracker.update([d.box for d in detections], at)
