@@ -5,6 +5,13 @@ than their size between two analysed frames. Each track has a constant-velocity 
 model, used for two things: predicting where a face is *now* when the last detection is a
 few frames old (the live path), and coasting — when the detector misses a face, its
 predicted box stays covered for `coast_seconds`, growing as the prediction gets less sure.
+Both are bounded: the box travels at most `MAX_COAST_TRAVEL` face sizes and grows at most
+`MAX_COAST_GROWTH`, so a covered face is its own box plus the margin, never a region that
+spreads over the frame (a close-up coasting at speed once covered most of it, issue 9).
+
+At a camera cut (`watch` sees the whole frame change, `cuts.CutDetector`) the shot's tracks
+end: they cover the frames up to the cut and none after it, and faces of the new shot are
+never carried back over the frames before it.
 
 A track records when its identity may have changed (its box jumped, or another track's
 predicted box fitted its detection nearly as well — two faces crossing): the recogniser's
@@ -25,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .cuts import CutDetector
 from .geometry import Box, center, enlarge, iou, iou_matrix, size
 
 MIN_IOU = 0.1
@@ -39,6 +47,8 @@ EXACT_GAP = 0.1  # s: sightings this close cover the interpolated box; further a
 UNKNOWN_SPEED = 1.0  # face sizes per second a face is assumed to move before it was found
 CARRY_SLACK = 1.3  # a box carried back is this much larger: the motion before it was seen
 # is a guess, and small faces' boxes jitter
+MAX_COAST_TRAVEL = 1.0  # face sizes a predicted box may move from the last sighting
+MAX_COAST_GROWTH = 0.6  # a coasting box grows by at most this share (1.6x)
 
 
 @dataclass
@@ -62,6 +72,8 @@ class Track:
     crowded: bool = False  # overlapping another face now: a look might describe the other
     history: list[tuple[float, Box]] = field(default_factory=list)  # (at, box), oldest first
     identity_since: float = -float("inf")  # looks say nothing about frames before this
+    shot_from: float = -float("inf")  # its shot began after this: no cover before it
+    ends_at: float = float("inf")  # a camera cut at this time: no cover from it on
 
     def __post_init__(self) -> None:
         if not self.history:
@@ -74,8 +86,11 @@ class Track:
         dt = max(0.0, at - self.seen_at)
         if dt == 0:
             return self.box
-        box = _sweep(self.box, self.velocity[0] * dt, self.velocity[1] * dt)
-        return enlarge(box, 1 + 0.6 * min(dt / coast_seconds, 1.0)) if dt > 0.1 else box
+        reach = MAX_COAST_TRAVEL * max(size(self.box))
+        dx, dy = (float(np.clip(v * dt, -reach, reach)) for v in self.velocity)
+        box = _sweep(self.box, dx, dy)
+        grow = MAX_COAST_GROWTH * min(dt / coast_seconds, 1.0)
+        return enlarge(box, 1 + grow) if dt > 0.1 else box
 
     def at_time(self, at: float, coast_seconds: float,
                 carry_back: float) -> tuple[Box, bool, Box] | None:
@@ -88,6 +103,8 @@ class Track:
         have been there unseen); after the last, predicted as it coasts. None when the
         track says nothing about `at`.
         """
+        if not self.shot_from < at < self.ends_at:
+            return None
         first_at, first = self.history[0]
         if at < first_at:
             dt = first_at - at
@@ -133,6 +150,9 @@ class Tracker:
         self.tracks: list[Track] = []
         self.ended: list[Track] = []
         self._ids = itertools.count(1)
+        self._cuts = CutDetector()
+        self._last_update = -float("inf")
+        self._shot_from = -float("inf")
 
     @property
     def every_track(self) -> list[Track]:
@@ -142,8 +162,22 @@ class Tracker:
         for track in self.every_track:
             track.forget_looks()
 
+    def watch(self, frame_bgr: np.ndarray, at: float) -> bool:
+        """Look at an analysed frame before its faces are found; at a camera cut, end every
+        track. The cut fell after the previous analysed frame: old tracks cover up to this
+        one, new ones from that one (between the two, both: fail closed)."""
+        if not self._cuts.is_cut(frame_bgr):
+            return False
+        for track in self.tracks:
+            track.ends_at = at
+        self.ended += self.tracks
+        self.tracks = []
+        self._shot_from = self._last_update
+        return True
+
     def update(self, boxes: list[Box], at: float) -> list[Track]:
         """Match this frame's detections; returns the tracks seen in this frame."""
+        self._last_update = at
         predicted = [t.predict(at, self.coast_seconds) for t in self.tracks]
         pairs = _associate(predicted, boxes)
         ious = iou_matrix(predicted, boxes)
@@ -163,7 +197,8 @@ class Tracker:
         matched = {di for _, di in pairs}
         for di, box in enumerate(boxes):
             if di not in matched:
-                track = Track(next(self._ids), box, seen_at=at, trail=[(at, *center(box))])
+                track = Track(next(self._ids), box, seen_at=at, trail=[(at, *center(box))],
+                              shot_from=self._shot_from)
                 self.tracks.append(track)
                 seen.append(track)
         horizon = at - self.keep_for - self.coast_seconds
