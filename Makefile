@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 photos: install
-	$(BIN)/python -m ciasom.sample_photos
+	$(BIN)/python -m bench.photos
 
 run: install
 	$(BIN)/ciasom serve --host $(HOST) --port $(PORT)
@@ -90,11 +90,11 @@ fuzz: install
 	FUZZ_EXAMPLES=20000 $(BIN)/pytest -q tests/media/test_fuzz_offers.py
 
 bench: install photos
-	$(BIN)/ciasom bench --json | tee bench/engine.json
+	$(BIN)/python -m bench.engine --json | tee bench/engine.json
 
 # Publisher and viewers as aiortc clients on loopback; run it alone (2 cores).
 bench-live: install photos
-	$(BIN)/python bench/live.py --json bench/live.json
+	$(BIN)/python -m bench.live --json bench/live.json
 
 # One 720p30 broadcast's audience through Janus vs the node's own fan-out (bench/audience.py);
 # Janus and the node run in network namespaces; run it alone (2 cores).

@@ -1,6 +1,6 @@
 """Live path benchmark: privacy, fps, end-to-end latency and server CPU.
 
-    .venv/bin/python bench/live.py [--seconds 12] [--sizes 720,480] [--viewers 1,5,20]
+    .venv/bin/python -m bench.live [--seconds 12] [--sizes 720,480] [--viewers 1,5,20]
                                    [--kinds engine,relay] [--scenes walk,cut-in,busy,switch]
                                    [--json bench/live.json]
 
@@ -18,7 +18,7 @@ Three processes on loopback, so the server's CPU is its own:
   ``except``, the scene's allowed person enrolled from photos) or a pass-through
   (kind ``relay``: same decode/convert/encode-once path, no face processing);
 * **publisher + probe** — an aiortc publisher sending the engine's ground-truth scene
-  (``ciasom.scene``, real face photos) pre-encoded in VP8, so publishing costs almost no
+  (:mod:`bench.scene`, real face photos) pre-encoded in VP8, so publishing costs almost no
   CPU; every frame carries its index in a bar code along the bottom edge. One aiortc
   viewer decodes everything: fps, latency (send → decoded, same clock) and a leak check
   (each stranger's face must have lost its fine detail);
@@ -53,34 +53,16 @@ import av
 import cv2
 import numpy as np
 
+from bench.passthrough import Passthrough
+from bench.stamp import read_stamp, stamp
+
 VIDEO_CLOCK = fractions.Fraction(1, 90000)
 FPS = 30
 SCENE_SECONDS = 10
-BITS = 16  # 10 bits of frame index, 6 bits of check
-CODE_HEIGHT = 24
 WARMUP = 6.0  # seconds before measuring: models load, tracks settle
 SHOWN_ABOVE = 0.7  # correlation of fine detail with the published face (see `shows`)
 SWITCH_SIZES = (720, 480, 360, 720, 480)  # the switch scene's sizes, SWITCH_EVERY s each
 SWITCH_EVERY = 2.0
-
-
-# -- the bar code ---------------------------------------------------------------------------
-
-
-def stamp(image: np.ndarray, index: int) -> None:
-    word = index | ((index * 37 % 64) << 10)
-    width = image.shape[1]
-    cell = width // BITS
-    for bit in range(BITS):
-        image[-CODE_HEIGHT:, bit * cell : (bit + 1) * cell] = 255 if (word >> bit) & 1 else 0
-
-
-def read_stamp(image: np.ndarray) -> int | None:
-    row = image[-CODE_HEIGHT // 2].mean(axis=1)
-    cell = image.shape[1] / BITS
-    word = sum(1 << b for b in range(BITS) if row[int((b + 0.5) * cell)] > 128)
-    index = word & 0x3FF
-    return index if word >> 10 == index * 37 % 64 else None
 
 
 def fine_detail(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -109,7 +91,7 @@ def shows(image: np.ndarray, box: tuple[int, int, int, int], source: np.ndarray)
 
 def scene_actors(kind: str) -> tuple[Any, ...]:
     """The actors of a scene kind (see the module docstring); seeded, so runs compare."""
-    from ciasom.scene import ACTORS, Actor
+    from bench.scene import ACTORS, Actor
 
     if kind == "walk":
         return ACTORS
@@ -139,8 +121,8 @@ def footage(width: int, height: int, kind: str = "walk") -> dict[str, Any]:
     """The scene pre-encoded, each frame stamped with its step in the loop: VP8 payloads,
     keyframe flags, and per step the faces to judge as (label, allowed, box, detail in the
     published stream) — detail measured on the decoded VP8, what the server receives."""
+    from bench.scene import Scene
     from ciasom.media.encoder import VideoEncoder
-    from ciasom.scene import Scene
 
     sizes = SWITCH_SIZES if kind == "switch" else (height,)
     scenes = {h: Scene((h * 16 // 9 + 1) // 2 * 2, h, fps=FPS, seconds=SCENE_SECONDS,
@@ -176,34 +158,15 @@ def footage(width: int, height: int, kind: str = "walk") -> dict[str, Any]:
 # -- server process -------------------------------------------------------------------------
 
 
-class Relay:
-    """No face processing: what a plain relay through the same pipeline costs."""
-
-    def submit(self, frame_bgr, timestamp):
-        pass
-
-    def render(self, frame_bgr, timestamp):
-        return frame_bgr.copy()
-
-    def set_delay(self, seconds):
-        pass
-
-    def stats(self):
-        return {}
-
-    def close(self):
-        pass
-
-
 def make_processor(kind: str):
-    if kind == "relay":
-        return Relay()
+    if kind == "relay":  # no face processing: what a plain relay through the pipeline costs
+        return Passthrough()
+    from bench.photos import photo
+    from bench.scene import ALLOWED, ENROL_PHOTOS
     from ciasom.engine.enrolment import enrol_photo
     from ciasom.engine.gallery import Gallery
     from ciasom.engine.live import LiveEngine
     from ciasom.engine.settings import EngineSettings
-    from ciasom.sample_photos import photo
-    from ciasom.scene import ALLOWED, ENROL_PHOTOS
 
     embeddings = np.stack([enrol_photo(cv2.imread(str(photo(n)))).embedding
                            for n in ENROL_PHOTOS])

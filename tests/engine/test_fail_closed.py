@@ -8,14 +8,14 @@ import time
 import numpy as np
 import pytest
 
-from ciasom.coverage import covered_share
+from bench.coverage import covered_share
+from bench.scene import Scene
 from ciasom.engine.detector import FaceDetector
 from ciasom.engine.embedder import FaceEmbedder
 from ciasom.engine.live import LiveEngine
 from ciasom.engine.mosaic import cover_whole_frame
 from ciasom.engine.pipeline import PrivacyEngine
 from ciasom.engine.settings import EngineSettings
-from ciasom.scene import Scene
 
 
 class BrokenDetector(FaceDetector):

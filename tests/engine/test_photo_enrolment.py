@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.photos import photo
 from ciasom.engine.enrolment import EnrolmentError, enrol_photo
 from ciasom.engine.photo import PhotoError, read_photo
-from ciasom.sample_photos import photo
 
 
 def jpeg(image_bgr: np.ndarray, **save) -> bytes:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ciasom.coverage import LEAK_BELOW, covered_share
+from bench.coverage import LEAK_BELOW, covered_share
+from bench.scene import ACTORS, Actor, Scene
 from ciasom.engine.detector import FaceDetector
 from ciasom.engine.embedder import FaceEmbedder
 from ciasom.engine.live import LiveEngine
 from ciasom.engine.mosaic import BLOCKS_ACROSS_FACE, cover, cover_whole_frame
 from ciasom.engine.pipeline import PrivacyEngine
 from ciasom.engine.settings import EngineSettings
-from ciasom.scene import ACTORS, Actor, Scene
 
 from .live_driver import DELAY, FPS, run_live, wait_until
 
@@ -82,6 +82,23 @@ def test_a_small_face_uncovered_by_a_passing_head_is_covered_as_it_appears(live_
     first, last = scene.frame(0)[1][0], scene.frame(scene.frames - 1)[1][0]
     assert first.visible_share < 0.25 < last.visible_share  # hidden, then revealed
     outputs = run_live(live_engine, frames)
+    assert leaks(scene, outputs) == []
+
+
+def test_a_small_face_peeking_out_behind_the_shown_host_is_covered(live_engine):
+    """A 35-px stranger far behind the enrolled host cuts in beside his head, half of it
+    inside his face box: another face, not the host's seen at another scale."""
+    stranger = Actor("biden-behind", "biden", appears(1.2 + 1 / FPS, (0.555, 0.4, 35 / 720, 0.0)))
+    host = Actor("obama-still", "obama", lambda t: (0.5 + 0.02 * t, 0.5, 0.3, 0.0))
+    scene = Scene(1280, 720, seconds=2.2, actors=(stranger, host))  # back to front
+    frames = [(scene.frame(i)[0], i / FPS) for i in range(scene.frames)]
+    outputs = run_live(live_engine, frames)
+    host_shown = []
+    for index in range(FPS, len(outputs)):
+        image, truth = scene.frame(index)
+        face = next(f for f in truth if f.allowed)
+        host_shown.append(covered_share(image, outputs[index], face) <= 0.1)
+    assert np.mean(host_shown) > 0.8
     assert leaks(scene, outputs) == []
 
 

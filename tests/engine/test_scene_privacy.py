@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 
-from ciasom.coverage import CoverageTally
+from bench.coverage import CoverageTally
+from bench.scene import Scene
 from ciasom.engine.embedder import FaceEmbedder
 from ciasom.engine.live import LiveEngine
 from ciasom.engine.pipeline import PrivacyEngine
 from ciasom.engine.settings import EngineSettings
-from ciasom.scene import Scene
 
 from .live_driver import DELAY, run_live
 

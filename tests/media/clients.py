@@ -155,30 +155,6 @@ class Watcher:
             self.ended.set()
 
 
-class Passthrough:
-    """A FrameProcessor that covers nothing, so tests see the publisher's pixels."""
-
-    def __init__(self) -> None:
-        self.rendered = 0
-        self.closed = False
-
-    def submit(self, frame_bgr: np.ndarray, timestamp: float) -> None:
-        pass
-
-    def set_delay(self, seconds: float) -> None:
-        pass
-
-    def render(self, frame_bgr: np.ndarray, timestamp: float) -> np.ndarray:
-        self.rendered += 1
-        return frame_bgr.copy()
-
-    def stats(self) -> dict[str, object]:
-        return {"rendered": self.rendered}
-
-    def close(self) -> None:
-        self.closed = True
-
-
 async def connect_publisher(stream, video: MediaStreamTrack, audio=None) -> Publisher:
     publisher = Publisher(video, audio)
     await publisher.answer(await stream.publish(await publisher.offer()))

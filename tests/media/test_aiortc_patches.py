@@ -15,10 +15,11 @@ import pytest
 from aiortc.rtcdtlstransport import RTCCertificate, generate_certificate
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bench.passthrough import Passthrough
 from ciasom.media import aiortc_patches
 from ciasom.media.stream import LiveStream
 
-from .clients import LOOPBACK, Passthrough, PatternTrack, Publisher, Watcher, checkerboard, detail
+from .clients import LOOPBACK, PatternTrack, Publisher, Watcher, checkerboard, detail
 
 
 @contextmanager

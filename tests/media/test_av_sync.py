@@ -20,9 +20,10 @@ from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtp import RtcpSrPacket
 
+from bench.passthrough import Passthrough
 from ciasom.media.stream import LiveStream
 
-from .clients import LOOPBACK, Passthrough, connect_publisher
+from .clients import LOOPBACK, connect_publisher
 
 FPS = 30
 SAMPLES = 960  # 20 ms at 48 kHz

@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 import pytest
 
-from ciasom.sample_photos import photo
+from bench import footage
+from bench.photos import photo
 
-from . import footage
 from .server import host_with_broadcast, running_server
 
 pytestmark = pytest.mark.browser
@@ -70,8 +70,7 @@ def grab(page) -> np.ndarray:
 
 
 def judge(image: np.ndarray) -> dict[str, bool]:
-    reference, truth = footage.frame(footage.read_index(image))
-    return footage.verdicts(image, reference, truth)
+    return footage.judge(image)
 
 
 def test_publish_from_the_host_page_and_watch_on_the_viewer_page(server, browser, tmp_path):

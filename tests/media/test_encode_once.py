@@ -1,17 +1,11 @@
 """Encode once, fan out: N viewers cost one encode per frame, not N (DESIGN §5)."""
 
+from bench.passthrough import Passthrough
 from ciasom.media import pipeline
 from ciasom.media.encoder import VideoEncoder
 from ciasom.media.stream import LiveStream
 
-from .clients import (
-    LOOPBACK,
-    Passthrough,
-    PatternTrack,
-    checkerboard,
-    connect_publisher,
-    connect_watcher,
-)
+from .clients import LOOPBACK, PatternTrack, checkerboard, connect_publisher, connect_watcher
 
 
 class CountingEncoder(VideoEncoder):

@@ -9,11 +9,11 @@ import threading
 import numpy as np
 import pytest
 
+from bench.passthrough import Passthrough
 from ciasom.media.stream import LiveStream
 
 from .clients import (
     LOOPBACK,
-    Passthrough,
     PatternTrack,
     checkerboard,
     connect_publisher,

@@ -3,9 +3,10 @@ on purpose, within the CPU budget, and said in the host's health panel."""
 
 import numpy as np
 
+from bench.passthrough import Passthrough
 from ciasom.media.stream import LiveStream
 
-from .clients import LOOPBACK, Passthrough, PatternTrack, connect_publisher, connect_watcher
+from .clients import LOOPBACK, PatternTrack, connect_publisher, connect_watcher
 
 
 class Sizes(Passthrough):

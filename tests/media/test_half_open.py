@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from django.core.handlers.asgi import ASGIHandler
 
-from .clients import Passthrough, PatternTrack, Publisher, Watcher
+from bench.passthrough import Passthrough
+
+from .clients import PatternTrack, Publisher, Watcher
 from .web import bearer, broadcast_of, fresh, host, live_service
 
 pytestmark = pytest.mark.django_db(transaction=True)

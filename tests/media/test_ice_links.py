@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from django.test import AsyncClient
 
+from bench.passthrough import Passthrough
 from ciasom.live.service import LiveService
 from ciasom.media.ice import ice_server_links, turn_credentials
 
-from .clients import Passthrough, PatternTrack, Publisher, Watcher
+from .clients import PatternTrack, Publisher, Watcher
 from .web import bearer, broadcast_of, host, live_service
 
 pytestmark = pytest.mark.django_db(transaction=True)

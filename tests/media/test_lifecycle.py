@@ -4,13 +4,13 @@ import asyncio
 
 import pytest
 
+from bench.passthrough import Passthrough
 from ciasom.media.registry import AlreadyLive, MediaRegistry
 from ciasom.media.relay import ViewerLimitReached
 from ciasom.media.stream import LiveStream, StreamEnded
 
 from .clients import (
     LOOPBACK,
-    Passthrough,
     PatternTrack,
     Publisher,
     Watcher,

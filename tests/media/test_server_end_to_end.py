@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from ciasom.sample_photos import photo
+from bench import footage
+from bench.photos import photo
 
-from . import footage
 from .clients import PatternTrack, Publisher, Watcher
 from .server import Api, host_with_broadcast, running_server
 
@@ -41,8 +41,7 @@ async def verdicts_of(watcher: Watcher, grabs: int) -> list[dict[str, bool]]:
     results = []
     for _ in range(grabs):
         received = (await watcher.frames_after(1))[0]
-        reference, truth = footage.frame(footage.read_index(received))
-        results.append(footage.verdicts(received, reference, truth))
+        results.append(footage.judge(received))
         await asyncio.sleep(0.2)
     return results
 

@@ -3,11 +3,11 @@
 import asyncio
 import time
 
+from bench.passthrough import Passthrough
 from ciasom.media.stream import LiveStream
 
 from .clients import (
     LOOPBACK,
-    Passthrough,
     PatternTrack,
     checkerboard,
     connect_publisher,

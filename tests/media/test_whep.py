@@ -8,7 +8,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
-from .clients import Passthrough, PatternTrack, Publisher, Watcher
+from bench.passthrough import Passthrough
+
+from .clients import PatternTrack, Publisher, Watcher
 from .web import bearer, broadcast_of, fresh, host, live_service
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,7 +5,9 @@ import asyncio
 import pytest
 from django.test import AsyncClient
 
-from .clients import Passthrough, PatternTrack, Publisher, checkerboard
+from bench.passthrough import Passthrough
+
+from .clients import PatternTrack, Publisher, checkerboard
 from .web import bearer, broadcast_of, fresh, host, live_service
 
 pytestmark = pytest.mark.django_db(transaction=True)

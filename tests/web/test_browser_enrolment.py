@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from web_helpers import image_bytes
 
-from ciasom.sample_photos import photo
+from bench.photos import photo
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from ciasom.sample_photos import photo
+from bench.photos import photo
 
 PASSWORD = "pink-elephant-7391"
 

@@ -1,10 +1,12 @@
-"""Camera footage for browser tests: real faces moving over a background, with ground truth.
+"""Camera footage for the browser and end-to-end tests: real faces swaying, with ground truth.
 
-Faces are cut from the cached real photos (``ciasom.sample_photos``): obama2.jpg is the
+Small and fixed (640x480, three big faces), unlike :mod:`bench.scene`'s benchmark scene, so a
+browser's fake camera can loop it. Faces are cut from the cached real photos
+(:mod:`bench.photos`): obama2.jpg is the
 enrolled person (enrolled from obama.jpg and obama3.jpg), biden.jpg and astronaut.png are
 strangers. Motion is a ping-pong so the looping file has no jump. Every frame carries its
-index as a row of big black/white blocks along the bottom edge (no face there), so a frame
-grabbed from a viewer's ``<video>`` can be matched to its ground truth.
+index in the bar code of :mod:`bench.stamp` along the bottom edge (no face there), so a
+frame grabbed from a viewer's ``<video>`` can be matched to its ground truth.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ import numpy as np
 
 from ciasom.engine.detector import FaceDetector
 from ciasom.engine.geometry import area
-from ciasom.sample_photos import photo
+
+from .photos import photo
+from .stamp import CODE_HEIGHT, read_stamp, stamp
 
 WIDTH, HEIGHT, FPS = 640, 480, 30
 FRAMES = 90  # 3 s; played forwards then backwards = one seamless 6 s loop
-BITS = 8
-CELL = WIDTH // BITS
-CODE_TOP = HEIGHT - 28
+CODE_TOP = HEIGHT - CODE_HEIGHT - 4  # faces stay above the bar code
 ENROL_PHOTOS = ("obama.jpg", "obama3.jpg")
 
 
@@ -90,18 +92,8 @@ def frame(index: int) -> tuple[np.ndarray, dict[str, tuple[int, int, int, int]]]
         y2 = min(CODE_TOP - 4, top + crop.shape[0])
         image[y1:y2, x1:x2] = crop[y1 - top : y2 - top, x1 - left : x2 - left]
         truth[actor.label] = (left + fx1, top + fy1, left + fx2, top + fy2)
-    for bit in range(BITS):
-        on = (index >> bit) & 1
-        image[CODE_TOP:, bit * CELL : (bit + 1) * CELL] = 255 if on else 0
+    stamp(image, index)
     return image, truth
-
-
-def read_index(image: np.ndarray) -> int:
-    """The frame index stamped along the bottom of a (possibly re-encoded) frame."""
-    height, width = image.shape[:2]
-    row = image[int(height * (CODE_TOP + 14) / HEIGHT)].mean(axis=1)
-    cell = width / BITS
-    return sum(1 << bit for bit in range(BITS) if row[int((bit + 0.5) * cell)] > 128)
 
 
 def write_y4m(path: Path) -> Path:
@@ -142,3 +134,20 @@ def verdicts(image: np.ndarray, reference: np.ndarray,
 
 
 EXPECTED = {actor.label: actor.allowed for actor in ACTORS}
+
+
+def judge(image: np.ndarray) -> dict[str, bool]:
+    """For each actor in a received frame (maybe scaled): is its face visible?
+
+    The frame's truth is found by its bar code. A frame whose code is unreadable (covered
+    whole, the code with it) is judged against every frame of the loop: a face counts as
+    visible if it would be under any of them, so an unreadable frame never hides a leak.
+    """
+    index = read_stamp(image, source_height=HEIGHT)
+    candidates = range(FRAMES) if index is None else (index,)
+    result: dict[str, bool] = {}
+    for candidate in candidates:
+        reference, truth = frame(candidate)
+        for label, visible in verdicts(image, reference, truth).items():
+            result[label] = result.get(label, False) or visible
+    return result

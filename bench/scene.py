@@ -1,6 +1,6 @@
 """A test video with exact ground truth, built from real face photos.
 
-Heads cut from real photos (see `sample_photos`) move over a textured background along
+Heads cut from real photos (see `bench.photos`) move over a textured background along
 known paths: the allowed person walks, one stranger crosses behind them, one leaves
 the frame and comes back, one is small, one is partly covered by an object. Because we
 draw every frame, we know for every pixel whose face it shows, so coverage can be
@@ -17,9 +17,10 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from .engine.detector import FaceDetector
-from .engine.geometry import Box
-from .sample_photos import photo
+from ciasom.engine.detector import FaceDetector
+from ciasom.engine.geometry import Box
+
+from .photos import photo
 
 ALLOWED = "obama"
 # The allowed person is enrolled from these photos; the scene shows a different one.

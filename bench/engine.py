@@ -1,4 +1,6 @@
-"""`ciasom bench`: the engine on a scene with exact ground truth, beside deface as shipped.
+"""Engine benchmark: the engine on a scene with exact ground truth, beside deface as shipped.
+
+    .venv/bin/python -m bench.engine [--json] [--seconds 10] [--no-deface]   (make bench)
 
 Everything is measured in one run on this machine: leak and visibility rates from the
 output pixels, time per frame for the whole engine and per stage, the per-frame part the
@@ -8,8 +10,10 @@ pipeline at its defaults (full resolution, threshold 0.2, every frame) on the sa
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
+import json
 import os
 import time
 from typing import Any
@@ -17,14 +21,15 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ciasom.engine.detector import FaceDetector
+from ciasom.engine.enrolment import enrol_photo
+from ciasom.engine.gallery import Gallery
+from ciasom.engine.photo import read_photo
+from ciasom.engine.pipeline import PrivacyEngine
+from ciasom.engine.settings import EngineSettings
+
 from .coverage import CoverageTally
-from .engine.detector import FaceDetector
-from .engine.enrolment import enrol_photo
-from .engine.gallery import Gallery
-from .engine.photo import read_photo
-from .engine.pipeline import PrivacyEngine
-from .engine.settings import EngineSettings
-from .sample_photos import photo
+from .photos import photo
 from .scene import ALLOWED, ENROL_PHOTOS, Scene
 
 RESOLUTIONS = ((854, 480), (1280, 720))
@@ -150,3 +155,17 @@ def _deface_blur(frame: np.ndarray, box: tuple[float, ...], mask_scale: float) -
 def _percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": round(float(np.percentile(values, 50)), 2),
             "p95": round(float(np.percentile(values, 95)), 2)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print only the JSON result")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the test scene")
+    parser.add_argument("--no-deface", action="store_true", help="skip the deface anchor")
+    args = parser.parse_args(argv)
+    result = run(seconds=args.seconds, with_deface=not args.no_deface)
+    print(json.dumps(result, indent=None if args.json else 1))
+
+
+if __name__ == "__main__":
+    main()
