@@ -9,7 +9,8 @@ person walks, strangers cross, leave, come back; 1, 5 and 20 viewers); ``cut-in`
 allowed person moves throughout while strangers' faces 24–150 px tall (at 720p) appear
 abruptly at random places and times, stay 1–2 s and vanish; ``busy`` — a dozen strangers
 and more, several small; ``switch`` — the cut-in scene sent at 720p, 480p, 360p, 720p …
-(two seconds each), as phones and OBS change resolution.
+(two seconds each), as phones and OBS change resolution. Faces overlap as people do: a
+smaller (further) face passes behind a bigger one.
 
 Three processes on loopback, so the server's CPU is its own:
 
@@ -97,7 +98,7 @@ def scene_actors(kind: str) -> tuple[Any, ...]:
         return ACTORS
     rng = np.random.default_rng(11 if kind == "cut-in" else 12)
     people = ("biden", "astronaut")
-    actors = [ACTORS[1]]  # the allowed person moves throughout
+    strangers = []
     count = 16 if kind == "cut-in" else 13
     for n in range(count):
         size = float(np.exp(rng.uniform(np.log(24), np.log(150)))) / 720
@@ -113,8 +114,12 @@ def scene_actors(kind: str) -> tuple[Any, ...]:
                 return None
             return (x + 0.01 * np.sin(t + sway), y, size, 0.0)
 
-        actors.append(Actor(f"stranger-{n}", people[n % 2], path))
-    return tuple(actors)
+        strangers.append((size, Actor(f"stranger-{n}", people[n % 2], path)))
+    # Back to front as real people stand: a smaller face is further away, so it passes
+    # behind bigger ones, the allowed person's (0.26 of the height) included — never over
+    # his face like a sticker.
+    strangers.sort(key=lambda pair: pair[0])
+    return (*(actor for _, actor in strangers), ACTORS[1])
 
 
 def footage(width: int, height: int, kind: str = "walk") -> dict[str, Any]:

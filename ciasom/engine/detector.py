@@ -31,6 +31,7 @@ _INPUT = "input.1"
 # which CenterFace scores 0.7-0.8; at 720 lines it scores 0.15-0.4, around its threshold.
 FINE_HEIGHT = 900
 AROUND_SIDE = 96  # pixels of each close-up cut-out in `detect_around`
+SAME_FACE_AREA = 0.25  # two overlapping boxes are one face only if this close in area
 
 
 @dataclass(frozen=True)
@@ -177,12 +178,16 @@ class FaceDetector:
 def merge(coarse: list[Detection], fine: list[Detection]) -> list[Detection]:
     """Coarse detections plus the fine pass's faces that the coarse pass did not find.
 
-    A fine box mostly inside a coarse one (or the reverse) is the same face seen at
-    another scale; keeping both would make two tracks that "touch" forever.
+    A fine box mostly inside a coarse one (or the reverse) of about its size is the same
+    face seen at another scale; keeping both would make two tracks that "touch" forever.
+    A much smaller face inside a big one's box is another face in front of it (a stranger
+    before the host): dropping it left it uncovered.
     """
-    new = [f for f in fine if all(_overlap(f.box, c.box) < 0.5 for c in coarse)]
+    new = [f for f in fine if not any(_same_face(f.box, c.box) for c in coarse)]
     return coarse + new
 
 
-def _overlap(a: Box, b: Box) -> float:
-    return intersection(a, b) / max(1e-6, min(area(a), area(b)))
+def _same_face(a: Box, b: Box) -> bool:
+    smaller, larger = sorted((area(a), area(b)))
+    return (intersection(a, b) >= 0.5 * max(1e-6, smaller)
+            and smaller >= SAME_FACE_AREA * larger)
