@@ -43,10 +43,7 @@ def end_orphaned_broadcasts() -> int:
     media sessions any more, so they are ended before the new process serves anything."""
     from ciasom.broadcasts.models import Broadcast
 
-    orphans = list(Broadcast.objects.filter(is_live=True))
-    for broadcast in orphans:
-        broadcast.end()
-    return len(orphans)
+    return Broadcast.objects.end_all()
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -183,10 +183,7 @@ class BroadcastView(APIView):
 
     @extend_schema(responses={204: None}, summary="Delete (ends it first if live)")
     def delete(self, request, pk: int):
-        broadcast = self._find(request, pk)
-        with transaction.atomic():
-            broadcast.end()
-            broadcast.delete()
+        self._find(request, pk).end_and_delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -7,6 +7,7 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -42,7 +43,29 @@ class Blocked(Exception):
     """A moderator ended one of the host's broadcasts; going live waits (WHIP answers 403)."""
 
 
+class BroadcastQuerySet(models.QuerySet["Broadcast"]):
+    def live(self) -> BroadcastQuerySet:
+        return self.filter(is_live=True)
+
+    def owned_by(self, user: Any) -> BroadcastQuerySet:
+        """The host's own broadcasts (what pages and the API let them see and change)."""
+        return self.filter(owner_id=user.pk)
+
+    def live_ids(self, owner_id: int) -> list[int]:
+        """The ids of this host's live broadcasts (at most one; a list so none is fine)."""
+        return list(self.live().filter(owner_id=owner_id).values_list("pk", flat=True))
+
+    def end_all(self) -> int:
+        """End every live broadcast in this queryset (each tells the live path); how many."""
+        live = list(self.live())
+        for broadcast in live:
+            broadcast.end()
+        return len(live)
+
+
 class Broadcast(models.Model):
+    objects = BroadcastQuerySet.as_manager()
+
     class Category(models.TextChoices):
         OUTDOOR = "outdoor", _("Outdoor")
         TALK = "talk", _("Talk")
@@ -188,6 +211,12 @@ class Broadcast(models.Model):
         self.refresh_from_db(fields=["is_live", "started_at", "ended_at", "viewers"])
         if updated:
             signals.after_commit(signals.ended, Broadcast, self.pk)
+
+    def end_and_delete(self) -> None:
+        """Delete it, ending it first if live (the live path is told once, after the commit)."""
+        with transaction.atomic():
+            self.end()
+            self.delete()
 
     def end_by_moderator(self, reason: str) -> None:
         """End it and keep its host off the air for a while, so the end sticks."""

@@ -13,7 +13,6 @@ from django.dispatch import receiver
 
 from ciasom.broadcasts import signals
 from ciasom.broadcasts.models import Broadcast
-from ciasom.faces.signals import announce, people_changed
 
 
 @receiver(post_save, sender=Broadcast)
@@ -27,26 +26,22 @@ def visible_people_changed(sender, instance, action: str, reverse: bool, **kwarg
     if action not in {"post_add", "post_remove", "post_clear"}:
         return
     if reverse:  # person.broadcasts.remove(...): whichever of the host's broadcasts is live
-        announce(instance.owner_id)
+        owner_id = instance.owner_id
+        transaction.on_commit(
+            lambda: [
+                signals.settings_changed.send(sender=Broadcast, broadcast_id=pk)
+                for pk in Broadcast.objects.live_ids(owner_id)
+            ]
+        )
     else:
         signals.after_commit(signals.settings_changed, Broadcast, instance.pk)
-
-
-@receiver(people_changed)
-def galleries_changed(sender, owner_id: int, **kwargs) -> None:
-    """A host's enrolled people changed (sent after the commit): the galleries of their live
-    broadcasts are rebuilt. Found by owner, since a deleted person's links are gone."""
-    live = Broadcast.objects.filter(owner_id=owner_id, is_live=True)
-    for pk in live.values_list("pk", flat=True):
-        signals.settings_changed.send(sender=Broadcast, broadcast_id=pk)
 
 
 @receiver(post_save, sender=get_user_model())
 def disabled_accounts_go_off_air(sender, instance, created: bool, **kwargs) -> None:
     """A moderator disabling an account also ends whatever it is broadcasting."""
     if not instance.is_active and not created:
-        for broadcast in Broadcast.objects.filter(owner=instance, is_live=True):
-            broadcast.end()
+        Broadcast.objects.filter(owner=instance).end_all()
 
 
 @receiver(post_delete, sender=Broadcast)

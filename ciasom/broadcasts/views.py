@@ -93,9 +93,6 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
-    broadcast = _own(request, pk)
-    with transaction.atomic():
-        broadcast.end()
-        broadcast.delete()
+    _own(request, pk).end_and_delete()
     messages.success(request, _("Broadcast deleted."))
     return redirect("broadcasts")

@@ -11,12 +11,9 @@ class LiveConfig(AppConfig):
     label = "live"
 
     def ready(self) -> None:
-        # The broadcasts app sends both after the commit, for every path (pages, API, admin,
-        # enrolled people changing: it relays the faces app's `people_changed`).
         from django.conf import settings
 
-        from ciasom.broadcasts import signals
-
+        from . import receivers
         from .media import LiveMedia
         from .service import LiveService
 
@@ -27,11 +24,5 @@ class LiveConfig(AppConfig):
             self.service = ClusterMedia.from_settings()
         else:
             self.service = LiveService.from_settings()
-        signals.settings_changed.connect(self._settings_changed, dispatch_uid="live-settings")
-        signals.ended.connect(self._ended, dispatch_uid="live-ended")
-
-    def _settings_changed(self, sender, broadcast_id, **kwargs) -> None:
-        self.service.apply_settings(broadcast_id)
-
-    def _ended(self, sender, broadcast_id, **kwargs) -> None:
-        self.service.end(broadcast_id)
+        # The apps' after-commit signals, turned into calls on the media (one place).
+        receivers.connect()

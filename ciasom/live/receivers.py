@@ -1,0 +1,54 @@
+"""The one place where a change that affects a live broadcast becomes a call on the media.
+
+Each app sends its own signals, after the change has committed (so the media reads exactly
+what is stored), and knows nothing of the live layer:
+
+* ``broadcasts.signals.settings_changed(broadcast_id)`` — a broadcast's settings or visible
+  people changed → :meth:`LiveMedia.apply_settings`;
+* ``broadcasts.signals.ended(broadcast_id)`` — ended or deleted outside the media path →
+  :meth:`LiveMedia.end`;
+* ``faces.signals.people_changed(owner_id)`` — a host's enrolled people changed → every live
+  broadcast of theirs rebuilds its gallery (:meth:`LiveMedia.apply_settings`).
+
+The media is this process's :class:`~ciasom.live.media.LiveMedia`: the media itself
+(``LiveService``), or in the web tier the cluster's (``ClusterMedia``), which carries the
+call to the node that holds the broadcast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+
+from ciasom.broadcasts import signals as broadcast_signals
+from ciasom.broadcasts.models import Broadcast
+from ciasom.faces import signals as face_signals
+
+from .media import LiveMedia
+
+
+def connect() -> None:
+    """Subscribe the live layer to the apps' signals (once per process, from ``LiveConfig``)."""
+    broadcast_signals.settings_changed.connect(settings_changed, dispatch_uid="live-settings")
+    broadcast_signals.ended.connect(ended, dispatch_uid="live-ended")
+    face_signals.people_changed.connect(people_changed, dispatch_uid="live-people")
+
+
+def settings_changed(sender: Any, broadcast_id: int, **kwargs: Any) -> None:
+    _media().apply_settings(broadcast_id)
+
+
+def ended(sender: Any, broadcast_id: int, **kwargs: Any) -> None:
+    _media().end(broadcast_id)
+
+
+def people_changed(sender: Any, owner_id: int, **kwargs: Any) -> None:
+    # Found by owner, since a deleted person's links to broadcasts are gone by now.
+    for broadcast_id in Broadcast.objects.live_ids(owner_id):
+        _media().apply_settings(broadcast_id)
+
+
+def _media() -> LiveMedia:
+    media: LiveMedia = apps.get_app_config("live").service  # type: ignore[attr-defined]
+    return media
