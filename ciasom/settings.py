@@ -151,7 +151,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "ciasom",
+            # Several installs (or test runs) may share one Redis: each its own prefix.
+            "KEY_PREFIX": os.environ.get("CIASOM_CACHE_PREFIX", "ciasom"),
         }
     }
 else:

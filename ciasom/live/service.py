@@ -19,10 +19,11 @@ from django.conf import settings
 
 from ciasom.broadcasts.models import Broadcast
 from ciasom.live.media import Answer
+from ciasom.live.media import Answer
 from ciasom.media import aiortc_patches
 from ciasom.media.ice import ice_servers, rtc_configuration
 from ciasom.media.processor import FrameProcessor
-from ciasom.media.registry import MediaRegistry
+from ciasom.media.registry import MediaRegistry, ServerBusy
 from ciasom.media.relay import Viewer
 from ciasom.media.stream import LiveStream
 
@@ -72,6 +73,9 @@ class LiveService:
         # Broadcasts whose end this process must not record: a media node declared dead
         # drops them, and the web tier may have placed them live on another node already.
         self.disowned: set[int] = set()
+        # Broadcasts whose end this process must not record: a media node declared dead
+        # drops them, and the web tier may have placed them live on another node already.
+        self.disowned: set[int] = set()
 
     @classmethod
     def from_settings(cls) -> LiveService:
@@ -85,6 +89,7 @@ class LiveService:
             connect_timeout=settings.CIASOM_CONNECT_TIMEOUT,
             max_sessions=settings.CIASOM_MAX_SESSIONS,
             max_sessions_per_client=settings.CIASOM_MAX_SESSIONS_PER_CLIENT,
+            max_streams=settings.CIASOM_MAX_STREAMS,
         )
         service = cls(registry)
         service.stun_servers = public_ice_servers(settings.CIASOM_ICE_SERVERS)
@@ -116,8 +121,13 @@ class LiveService:
         return await self.registry.watch(str(broadcast_id), offer_sdp, client)
 
     async def publish(self, broadcast: Broadcast, offer_sdp: str) -> tuple[LiveStream, str]:
-        """Start the media for a broadcast already marked live in the database."""
+        """Start the media for a broadcast already marked live in the database.
+
+        Raises ServerBusy at once when this process is full (before building an engine).
+        """
         self._loop = asyncio.get_running_loop()
+        if self.registry.full():
+            raise ServerBusy
         engine = await sync_to_async(self.make_engine)(broadcast)
         pk = broadcast.pk
         stream, answer = await self.registry.publish(
@@ -130,6 +140,42 @@ class LiveService:
         )
         stream.privacy_delay = broadcast.privacy_delay_seconds
         return stream, answer
+
+    # -- LiveMedia (ciasom.live.media): what the WHIP/WHEP views ask ----------------------
+
+    def holds(self, broadcast_id: int) -> bool:
+        return self.stream(broadcast_id) is not None
+
+    async def whip(self, broadcast: Broadcast, offer_sdp: str) -> Answer:
+        stream, answer = await self.publish(broadcast, offer_sdp)
+        return Answer(stream.session_id, answer)
+
+    async def end_whip(self, broadcast_id: int, session: str) -> bool:
+        stream = self.stream(broadcast_id)
+        if stream is None or stream.session_id != session:
+            return False
+        await stream.close()
+        return True
+
+    async def whep(self, broadcast_id: int, offer_sdp: str, client: str) -> Answer:
+        viewer = await self.watch(broadcast_id, offer_sdp, client)
+        return Answer(viewer.id, viewer.answer)
+
+    async def end_whep(self, broadcast_id: int, session: str) -> bool:
+        stream = self.stream(broadcast_id)
+        if stream is None or session not in stream.viewers:
+            return False
+        await stream.leave(session)
+        return True
+
+    async def report(self, broadcast_id: int, *, health: bool) -> dict[str, Any] | None:
+        stream = self.stream(broadcast_id)
+        if stream is None:
+            return None
+        body: dict[str, Any] = {"viewers": stream.viewer_count}
+        if health:
+            body["health"] = stream.status()
+        return body
 
     # -- LiveMedia (ciasom.live.media): what the WHIP/WHEP views ask ----------------------
 
@@ -193,6 +239,12 @@ class LiveService:
         self._on_loop(lambda: setattr(stream, "privacy_delay", delay))
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _ended(self, pk: int) -> None:
+        if pk in self.disowned:
+            self.disowned.discard(pk)
+        else:
+            self._spawn(_mark_ended(pk))
 
     def _ended(self, pk: int) -> None:
         if pk in self.disowned:

@@ -24,7 +24,7 @@ from ciasom.media.relay import ViewerLimitReached
 from ciasom.media.sdp import MAX_OFFER_BYTES, OfferError, check_offer
 from ciasom.media.stream import StreamEnded
 
-from .service import LiveService
+from .media import LiveMedia
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ SDP = "application/sdp"
 RETRY_AFTER = "10"  # seconds, when the viewer cap is reached or the server is busy
 
 
-def service() -> LiveService:
+def service() -> LiveMedia:
+    """The process's media: in this process, or on the cluster's nodes (ciasom.live.media)."""
     return apps.get_app_config("live").service
 
 
@@ -105,7 +106,7 @@ async def whip(request: HttpRequest, pk: int) -> HttpResponse:
     if broadcast.owner_id != user.pk:
         return text(403, "this broadcast belongs to someone else")
     live = service()
-    if live.stream(pk) is not None:
+    if live.holds(pk):
         return text(409, "this broadcast is already live")
     try:
         await sync_to_async(start_broadcast)(broadcast, live)
@@ -114,7 +115,7 @@ async def whip(request: HttpRequest, pk: int) -> HttpResponse:
     except Blocked as error:
         return text(403, str(error))
     try:
-        stream, answer = await live.publish(broadcast, offer)
+        session = await live.whip(broadcast, offer)
     except StreamAlreadyLive:
         return text(409, "this broadcast is already live")
     except ServerBusy:
@@ -127,19 +128,21 @@ async def whip(request: HttpRequest, pk: int) -> HttpResponse:
         logger.exception("cannot start broadcast %s", pk)
         await sync_to_async(broadcast.end)()
         return text(503, "the media server cannot start this broadcast now", Retry_After="5")
-    return sdp_answer(answer, f"/whip/{pk}/{stream.session_id}", f"whip{pk}")
+    return sdp_answer(session.sdp, f"/whip/{pk}/{session.session}", f"whip{pk}")
 
 
 @csrf_exempt
 async def whip_session(request: HttpRequest, pk: int, session: str) -> HttpResponse:
-    stream = service().stream(pk)
-    if stream is None or stream.session_id != session:
+    if request.method != "DELETE":
+        # Non-trickle: the answer already carried every candidate (RFC 9725 §4.3.1).
+        return not_allowed("DELETE")
+    try:
+        ended = await service().end_whip(pk, session)
+    except ServerBusy:
+        return text(503, "the media server cannot be reached; try again", Retry_After="5")
+    if not ended:
         return text(404, "no such WHIP session")
-    if request.method == "DELETE":
-        await stream.close()
-        return text(200, "broadcast ended")
-    # Non-trickle: the answer already carried every candidate (RFC 9725 §4.3.1).
-    return not_allowed("DELETE")
+    return text(200, "broadcast ended")
 
 
 async def publisher(request: HttpRequest):
@@ -151,11 +154,11 @@ async def publisher(request: HttpRequest):
     return user if user.is_authenticated else None
 
 
-def start_broadcast(broadcast: Broadcast, live: LiveService) -> None:
-    """Mark live; a live flag this process holds no media for is stale (a restart) and goes."""
+def start_broadcast(broadcast: Broadcast, live: LiveMedia) -> None:
+    """Mark live; a live flag no media is held for is stale (a restart, a lost node) and goes."""
     stale = Broadcast.objects.filter(owner_id=broadcast.owner_id, is_live=True)
     for other in stale:
-        if live.stream(other.pk) is None:
+        if not live.holds(other.pk):
             other.end()
     broadcast.start()
 
@@ -176,11 +179,11 @@ async def watch(request: HttpRequest, pk: int) -> HttpResponse:
     offer = read_offer(request, publish=False)
     if isinstance(offer, HttpResponse):
         return offer
-    if service().stream(pk) is None:
+    if not service().holds(pk):
         return text(404, "this broadcast is not live")
     client = request.META.get("REMOTE_ADDR") or ""
     try:
-        viewer = await service().watch(pk, offer, client)
+        viewer = await service().whep(pk, offer, client)
     except ViewerLimitReached:
         return text(503, "this broadcast is full", Retry_After=RETRY_AFTER)
     except ServerBusy:
@@ -191,20 +194,24 @@ async def watch(request: HttpRequest, pk: int) -> HttpResponse:
         return text(404, "this broadcast has ended")
     except OfferError as error:
         return text(400, str(error))
-    return sdp_answer(viewer.answer, f"/whep/{pk}/{viewer.id}", f"whep{pk}")
+    return sdp_answer(viewer.sdp, f"/whep/{pk}/{viewer.session}", f"whep{pk}")
 
 
 @csrf_exempt
 async def whep_session(request: HttpRequest, pk: int, session: str) -> HttpResponse:
     if request.method == "OPTIONS":
         return with_cors(HttpResponse(status=204))
-    stream = service().stream(pk)
-    if stream is None or session not in stream.viewers:
+    if request.method != "DELETE":
+        return with_cors(not_allowed("DELETE, OPTIONS"))
+    try:
+        left = await service().end_whep(pk, session)
+    except ServerBusy:
+        return with_cors(
+            text(503, "the media server cannot be reached; try again", Retry_After="5")
+        )
+    if not left:
         return with_cors(text(404, "no such WHEP session"))
-    if request.method == "DELETE":
-        await stream.leave(session)
-        return with_cors(text(200, "left"))
-    return with_cors(not_allowed("DELETE, OPTIONS"))
+    return with_cors(text(200, "left"))
 
 
 # -- status -----------------------------------------------------------------------------------
@@ -221,16 +228,16 @@ async def status(request: HttpRequest, pk: int) -> HttpResponse:
     one, so nobody can probe which ids exist or find a host's not-yet-live broadcasts.
     """
     broadcast = await Broadcast.objects.filter(pk=pk).afirst()
-    stream = service().stream(pk)
     user = await request.auser()
     is_owner = broadcast is not None and user.pk == broadcast.owner_id
-    if not is_owner and (broadcast is None or stream is None):
+    report = None if broadcast is None else await service().report(pk, health=is_owner)
+    if not is_owner and report is None:
         return JsonResponse(NOT_LIVE, headers={"Cache-Control": "no-store"})
     body: dict[str, object] = {
-        "live": stream is not None,
-        "viewers": stream.viewer_count if stream else 0,
-        "ended": stream is None and broadcast.ended_at is not None,
+        "live": report is not None,
+        "viewers": report["viewers"] if report else 0,
+        "ended": report is None and broadcast.ended_at is not None,
     }
-    if stream is not None and is_owner:
-        body["health"] = stream.status()
+    if report is not None and "health" in report:
+        body["health"] = report["health"]
     return JsonResponse(body, headers={"Cache-Control": "no-store"})

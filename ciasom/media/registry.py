@@ -18,6 +18,7 @@ from .stream import LiveStream, StreamEnded
 
 MAX_SESSIONS = 200  # peer connections per process, publishers and viewers
 MAX_SESSIONS_PER_CLIENT = 10  # viewer sessions per client address
+MAX_STREAMS = 1000  # broadcasts per process unless told (settings: CIASOM_MAX_STREAMS)
 
 
 class AlreadyLive(Exception):
@@ -25,7 +26,8 @@ class AlreadyLive(Exception):
 
 
 class ServerBusy(Exception):
-    """This process already holds ``max_sessions`` peer connections."""
+    """This process already holds ``max_streams`` broadcasts or ``max_sessions`` peer
+    connections (or, in a cluster, every media node is full)."""
 
 
 class TooManySessions(Exception):
@@ -49,6 +51,7 @@ class MediaRegistry:
         connect_timeout: float = CONNECT_TIMEOUT,
         max_sessions: int = MAX_SESSIONS,
         max_sessions_per_client: int = MAX_SESSIONS_PER_CLIENT,
+        max_streams: int = MAX_STREAMS,
     ) -> None:
         self.configuration = configuration
         self.max_viewers = max_viewers
@@ -56,6 +59,7 @@ class MediaRegistry:
         self.connect_timeout = connect_timeout
         self.max_sessions = max_sessions
         self.max_sessions_per_client = max_sessions_per_client
+        self.max_streams = max_streams
         self._streams: dict[str, LiveStream] = {}
         self._joining: Counter[str] = Counter()  # viewer offers being answered, by client
 
@@ -65,6 +69,10 @@ class MediaRegistry:
 
     def __len__(self) -> int:
         return len(self._streams)
+
+    def full(self) -> bool:
+        """No room for another broadcast: the next publisher is refused (503)."""
+        return len(self._streams) >= self.max_streams or self.sessions() >= self.max_sessions
 
     def sessions(self, client: str | None = None) -> int:
         """Peer connections held: all of them, or the viewers of one client address."""
@@ -115,7 +123,7 @@ class MediaRegistry:
         if self.get(key) is not None:
             processor.close()
             raise AlreadyLive(key)
-        if self.sessions() >= self.max_sessions:
+        if self.full():
             processor.close()
             raise ServerBusy
 
