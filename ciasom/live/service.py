@@ -19,7 +19,6 @@ from django.conf import settings
 
 from ciasom.broadcasts.models import Broadcast
 from ciasom.live.media import Answer
-from ciasom.live.media import Answer
 from ciasom.media import aiortc_patches
 from ciasom.media.ice import ice_servers, rtc_configuration
 from ciasom.media.processor import FrameProcessor
@@ -70,9 +69,6 @@ class LiveService:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._counts: dict[int, asyncio.Task[Any]] = {}
-        # Broadcasts whose end this process must not record: a media node declared dead
-        # drops them, and the web tier may have placed them live on another node already.
-        self.disowned: set[int] = set()
         # Broadcasts whose end this process must not record: a media node declared dead
         # drops them, and the web tier may have placed them live on another node already.
         self.disowned: set[int] = set()
@@ -177,42 +173,6 @@ class LiveService:
             body["health"] = stream.status()
         return body
 
-    # -- LiveMedia (ciasom.live.media): what the WHIP/WHEP views ask ----------------------
-
-    def holds(self, broadcast_id: int) -> bool:
-        return self.stream(broadcast_id) is not None
-
-    async def whip(self, broadcast: Broadcast, offer_sdp: str) -> Answer:
-        stream, answer = await self.publish(broadcast, offer_sdp)
-        return Answer(stream.session_id, answer)
-
-    async def end_whip(self, broadcast_id: int, session: str) -> bool:
-        stream = self.stream(broadcast_id)
-        if stream is None or stream.session_id != session:
-            return False
-        await stream.close()
-        return True
-
-    async def whep(self, broadcast_id: int, offer_sdp: str, client: str) -> Answer:
-        viewer = await self.watch(broadcast_id, offer_sdp, client)
-        return Answer(viewer.id, viewer.answer)
-
-    async def end_whep(self, broadcast_id: int, session: str) -> bool:
-        stream = self.stream(broadcast_id)
-        if stream is None or session not in stream.viewers:
-            return False
-        await stream.leave(session)
-        return True
-
-    async def report(self, broadcast_id: int, *, health: bool) -> dict[str, Any] | None:
-        stream = self.stream(broadcast_id)
-        if stream is None:
-            return None
-        body: dict[str, Any] = {"viewers": stream.viewer_count}
-        if health:
-            body["health"] = stream.status()
-        return body
-
     # -- from the platform's signals (any thread) ---------------------------------------
 
     def end(self, broadcast_id: int) -> None:
@@ -239,12 +199,6 @@ class LiveService:
         self._on_loop(lambda: setattr(stream, "privacy_delay", delay))
 
     # -- helpers --------------------------------------------------------------------------
-
-    def _ended(self, pk: int) -> None:
-        if pk in self.disowned:
-            self.disowned.discard(pk)
-        else:
-            self._spawn(_mark_ended(pk))
 
     def _ended(self, pk: int) -> None:
         if pk in self.disowned:
