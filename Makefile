@@ -7,7 +7,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/ciasom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium gstreamer coturn janus bench-audience fuzz clean
+.PHONY: install run test test-engine test-web test-postgres test-browser services lint bench bench-live photos chromium gstreamer coturn janus nginx bench-audience bench-cluster fuzz clean
 
 install: $(STAMP)
 
@@ -47,6 +47,12 @@ coturn:
 	@test -x /usr/bin/turnserver || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends coturn; }
 
+# Debian's nginx: tests/cluster puts it in front of the web tier (a config of its own, on a
+# free port); the package's own site is never used.
+nginx:
+	@test -x /usr/sbin/nginx || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light; }
+
 # Debian's Janus (Streaming plugin; tests/media/test_janus*.py run it in a network namespace)
 # and its JavaScript API for the player page: janus.js and webrtc-adapter's adapter.js are
 # copied into the static files (git-ignored, never committed) from Debian's packages.
@@ -63,7 +69,7 @@ janus:
 lint: install
 	$(BIN)/ruff check ciasom tests bench
 
-test: install photos chromium gstreamer coturn janus lint services
+test: install photos chromium gstreamer coturn janus nginx lint services
 	$(BIN)/pytest -q
 	$(MAKE) test-postgres
 
@@ -100,6 +106,11 @@ bench-live: install photos
 # Janus and the node run in network namespaces; run it alone (2 cores).
 bench-audience: install photos janus
 	flock /tmp/ciasom-bench.lock $(BIN)/python bench/audience.py --json bench/audience.json
+
+# The web tier and media nodes as real processes (bench/cluster.py): placement, control-event
+# latency, publish-to-first-frame vs `ciasom serve`, streams per node; run it alone (2 cores).
+bench-cluster: install photos nginx services
+	flock /tmp/ciasom-bench.lock $(BIN)/python -m bench.cluster --json bench/cluster.json
 
 clean:
 	rm -rf $(VENV) data .cache

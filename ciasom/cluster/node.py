@@ -164,7 +164,10 @@ class MediaNode:
                 self._register()
 
     def _drop_everything(self) -> None:
+        """End every stream held here without recording the end: the web tier has ended
+        these broadcasts already, and may have placed them live elsewhere since."""
         for broadcast_id in list(self.held):
+            self.service.disowned.add(broadcast_id)
             self.service.end(broadcast_id)
 
     # -- control events (on the bus's thread) ---------------------------------------------

@@ -19,12 +19,11 @@ import pytest
 from aiortc.mediastreams import MediaStreamError
 
 from bench import footage
+from bench.cluster_processes import Cluster
 from bench.photos import photo
 from tests.media.clients import Publisher, Watcher, peer_connections
 from tests.media.server import Api, host_with_broadcast
 from tests.media.test_server_end_to_end import FootageTrack
-
-from .processes import Cluster
 
 SDP = "application/sdp"
 NODES = {"node-a": "127.0.0.1", "node-b": "127.0.0.2"}
