@@ -38,6 +38,7 @@ from .tracker import Tracker
 
 logger = logging.getLogger(__name__)
 
+LOOK_RETRY_LOG_EVERY = 60  # recogniser start failures (one a second): logged once a minute
 MAX_ANALYSES_PER_SECOND = 12.0  # leaves the cores to decoding, encoding and sending; the
 # frames between analyses are covered from the analysed frames around them
 
@@ -236,6 +237,7 @@ class LiveEngine:
 
     def _recognise_forever(self) -> None:
         embedder = None
+        failed_starts = 0
         while not self._closed:
             with self._crops_ready:
                 while not self._crops and not self._closed:
@@ -246,7 +248,11 @@ class LiveEngine:
             if embedder is None:
                 try:
                     embedder = self._embedder_factory()
-                except Exception:  # no recogniser: faces simply stay covered
+                except Exception:  # no recogniser: faces simply stay covered; retried each second
+                    if failed_starts % LOOK_RETRY_LOG_EVERY == 0:
+                        logger.exception("the recogniser failed to start (%d tries); faces stay "
+                                         "covered", failed_starts + 1)
+                    failed_starts += 1
                     time.sleep(1)
                     continue
             with self._lock:

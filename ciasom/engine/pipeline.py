@@ -8,6 +8,7 @@ covered with what the analysis of later frames found (DESIGN.md §1, the privacy
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -26,6 +27,9 @@ from .settings import EngineSettings
 from .timing import timed
 from .tracker import Tracker
 
+logger = logging.getLogger(__name__)
+
+LOG_EVERY = 100  # failed analyses: the first and every hundredth are logged
 EXAM_LAG = 0.4  # of the privacy delay: how long a changed cell waits for its examination,
 # so that one full-resolution look serves several frames and still lands within the delay
 
@@ -136,6 +140,7 @@ class PrivacyEngine:
                                  exam_lag=EXAM_LAG * lookahead)
         self._waiting: deque[_Waiting] = deque()
         self._analysed: dict[float, str | None] = {}  # frame time -> why its analysis failed
+        self._failures = 0
 
     def process(self, frame: np.ndarray, at: float) -> FrameResult:
         """The frame with faces covered; never the raw frame if anything fails."""
@@ -160,8 +165,8 @@ class PrivacyEngine:
             try:
                 found = self.finder.examine_pending(last.frame, self.tracker, last.at)
                 self.tracker.update([d.box for d in found], last.at)
-            except Exception as error:  # noqa: BLE001 — those frames go out covered whole
-                self._analysed[last.at] = f"{type(error).__name__}: {error}"
+            except Exception as error:  # those frames go out covered whole
+                self._analysis_failed(last.at, error)
         ready = [self._render(waiting) for waiting in self._waiting]
         self._waiting.clear()
         return ready
@@ -181,8 +186,17 @@ class PrivacyEngine:
                             crop = crop_for_look(frame, track, at)
                             record(track, crop, look(self.embedder, self.gallery, crop))
             self._analysed[at] = None
-        except Exception as error:  # noqa: BLE001 — whatever broke, nothing raw goes out
-            self._analysed[at] = f"{type(error).__name__}: {error}"
+        except Exception as error:  # whatever broke, nothing raw goes out
+            self._analysis_failed(at, error)
+
+    def _analysis_failed(self, at: float, error: Exception) -> None:
+        """The frame at ``at`` goes out covered whole; the first and every
+        :data:`LOG_EVERY` th failure is logged with its trace."""
+        self._analysed[at] = f"{type(error).__name__}: {error}"
+        self._failures += 1
+        if self._failures % LOG_EVERY == 1:
+            logger.error("analysis failed (%d so far); frame covered whole", self._failures,
+                         exc_info=error)
 
     def _render(self, waiting: _Waiting) -> FrameResult:
         frame, at, timings = waiting.frame, waiting.at, waiting.timings

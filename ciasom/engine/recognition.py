@@ -43,7 +43,7 @@ def look(embedder: FaceEmbedder, gallery: Gallery, crop: FaceCrop) -> Look:
     """A failed embedding is a look that matched nobody: the face stays covered."""
     try:
         match = gallery.match(embedder.embed(crop.image, crop.box))
-    except Exception:  # noqa: BLE001 — fail closed, whatever dlib raised
+    except Exception:  # fail closed, whatever dlib raised
         failed = next(_failures)
         if failed % LOG_EVERY == 0:
             logger.exception("a look failed (%d so far); the face stays covered", failed + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 
-class timed:  # noqa: N801 — used like a function: `with timed(timings, "detect"):`
+class timed:  # lower case: used like a function: `with timed(timings, "detect"):`
     """Adds a stage's milliseconds to `timings`."""
 
     def __init__(self, timings: dict[str, float], stage: str) -> None:
