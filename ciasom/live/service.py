@@ -20,6 +20,7 @@ from django.conf import settings
 from ciasom.broadcasts.models import Broadcast
 from ciasom.live.media import Answer
 from ciasom.media import aiortc_patches
+from ciasom.media.audience import janus_hosts
 from ciasom.media.ice import ice_servers, rtc_configuration
 from ciasom.media.processor import FrameProcessor
 from ciasom.media.registry import MediaRegistry, ServerBusy
@@ -86,6 +87,12 @@ class LiveService:
             max_sessions=settings.CIASOM_MAX_SESSIONS,
             max_sessions_per_client=settings.CIASOM_MAX_SESSIONS_PER_CLIENT,
             max_streams=settings.CIASOM_MAX_STREAMS,
+            janus=janus_hosts(
+                settings.CIASOM_JANUS_URL,
+                settings.CIASOM_JANUS_PUBLIC_URL,
+                settings.CIASOM_JANUS_ADMIN_KEY,
+            ),
+            janus_codec=settings.CIASOM_JANUS_CODEC,
         )
         service = cls(registry)
         service.stun_servers = public_ice_servers(settings.CIASOM_ICE_SERVERS)
@@ -169,6 +176,8 @@ class LiveService:
         if stream is None:
             return None
         body: dict[str, Any] = {"viewers": stream.viewer_count}
+        if stream.audience.places():
+            body["janus"] = stream.audience.places()  # where the player watches (large audiences)
         if health:
             body["health"] = stream.status()
         return body

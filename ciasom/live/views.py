@@ -222,7 +222,8 @@ NOT_LIVE = {"live": False, "viewers": 0, "ended": True}
 
 
 async def status(request: HttpRequest, pk: int) -> HttpResponse:
-    """``{"live", "viewers", "ended"}`` for anyone; the owner also gets the pipeline's health.
+    """``{"live", "viewers", "ended"}`` for anyone, plus ``janus`` (where to watch) when the
+    broadcast is on Janus; the owner also gets the pipeline's health.
 
     To anyone but the owner a broadcast that is not live answers exactly like a missing
     one, so nobody can probe which ids exist or find a host's not-yet-live broadcasts.
@@ -231,13 +232,15 @@ async def status(request: HttpRequest, pk: int) -> HttpResponse:
     user = await request.auser()
     is_owner = broadcast is not None and user.pk == broadcast.owner_id
     report = None if broadcast is None else await service().report(pk, health=is_owner)
-    if not is_owner and report is None:
+    if broadcast is None or (not is_owner and report is None):
         return JsonResponse(NOT_LIVE, headers={"Cache-Control": "no-store"})
     body: dict[str, object] = {
         "live": report is not None,
         "viewers": report["viewers"] if report else 0,
         "ended": report is None and broadcast.ended_at is not None,
     }
+    if report is not None and "janus" in report:
+        body["janus"] = report["janus"]  # the player watches there (large audiences)
     if report is not None and "health" in report:
         body["health"] = report["health"]
     return JsonResponse(body, headers={"Cache-Control": "no-store"})

@@ -105,7 +105,10 @@ class JanusApi:
 
     async def viewers(self, mountpoint: Mountpoint) -> int:
         """How many viewers are subscribed to the mountpoint now."""
-        data = await self.request({"request": "info", "id": mountpoint.id})
+        # Janus tells the count only to whoever holds the mountpoint's secret.
+        data = await self.request(
+            {"request": "info", "id": mountpoint.id, "secret": mountpoint.secret}
+        )
         return int(data["info"].get("viewers", 0))
 
     async def request(self, body: dict[str, Any]) -> dict[str, Any]:

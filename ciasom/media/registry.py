@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiortc import RTCConfiguration
 
+from .audience import JanusHost
 from .processor import FrameProcessor
 from .relay import CONNECT_TIMEOUT, MAX_PENDING, MAX_VIEWERS, Viewer
 from .stream import LiveStream, StreamEnded
@@ -52,6 +53,8 @@ class MediaRegistry:
         max_sessions: int = MAX_SESSIONS,
         max_sessions_per_client: int = MAX_SESSIONS_PER_CLIENT,
         max_streams: int = MAX_STREAMS,
+        janus: Sequence[JanusHost] = (),
+        janus_codec: str = "video/VP8",
     ) -> None:
         self.configuration = configuration
         self.max_viewers = max_viewers
@@ -60,6 +63,8 @@ class MediaRegistry:
         self.max_sessions = max_sessions
         self.max_sessions_per_client = max_sessions_per_client
         self.max_streams = max_streams
+        self.janus = list(janus)  # every broadcast is also forwarded to these Janus hosts
+        self.janus_codec = janus_codec
         self._streams: dict[str, LiveStream] = {}
         self._joining: Counter[str] = Counter()  # viewer offers being answered, by client
 
@@ -143,6 +148,8 @@ class MediaRegistry:
             on_ended=ended,
             on_viewers=on_viewers,
             on_thumbnail=on_thumbnail,
+            janus=self.janus,
+            janus_codec=self.janus_codec,
         )
         self._streams[key] = stream
         try:

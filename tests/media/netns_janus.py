@@ -10,17 +10,25 @@ reachable or needed.
 from __future__ import annotations
 
 import asyncio
+import base64
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import av
+import cv2
 import numpy as np
 import pytest
 
+from bench import footage
+from bench.janus import ADMIN_KEY, running_janus
+from bench.photos import photo
 from ciasom.media.encoder import VIDEO_CLOCK, VideoEncoder
 from ciasom.media.janus import JanusApi, JanusError
 from ciasom.media.rtpout import RtpOut, new_srtp_key
 
-from .janus_server import ADMIN_KEY, running_janus
-from .server import free_port
+from .server import free_port, host_with_broadcast, running_server
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +79,124 @@ async def test_only_a_caller_with_the_admin_key_creates_mountpoints(janus: str) 
         await JanusApi(janus).create_mountpoint("anyone", "video/VP8", new_srtp_key())
     with pytest.raises(JanusError, match="Unauthorized"):
         await JanusApi(janus, "a-guess").create_mountpoint("anyone", "video/VP8", new_srtp_key())
+
+
+# -- a real browser watches a broadcast through Janus ------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ICE_HOST = "127.0.1.1"
+GRAB = """(video) => {
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  return canvas.toDataURL("image/png");
+}"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, janus: str):
+    """``ciasom serve`` (SQLite) offering the veth address, with this Janus configured."""
+    data_dir = tmp_path_factory.mktemp("server")
+    try:
+        with running_server(
+            data_dir, ICE_HOST, CIASOM_JANUS_URL=janus, CIASOM_JANUS_ADMIN_KEY=ADMIN_KEY
+        ) as base:
+            yield base
+    finally:
+        print((data_dir / "server.log").read_text()[-4000:])  # shown when a test fails
+
+
+@pytest.fixture
+def browser(tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    camera = footage.write_y4m(tmp_path / "camera.y4m")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera}",
+                "--allow-loopback-in-peer-connection",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        yield context
+        context.close()
+
+
+def grab(page: Any) -> np.ndarray:
+    data = page.locator("video").evaluate(GRAB)
+    png = base64.b64decode(data.split(",", 1)[1])
+    return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+
+
+def mountpoint_info(janus: str, mountpoint: int) -> dict[str, Any]:
+    """Janus's public info on a mountpoint (off Playwright's event loop, in a thread)."""
+    request = JanusApi(janus).request({"request": "info", "id": mountpoint})
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, request).result()["info"]
+
+
+def test_a_browser_watches_the_processed_broadcast_through_janus(
+    server: str, janus: str, browser: Any
+) -> None:
+    api, _, broadcast = host_with_broadcast(
+        server, "janus-host", [photo(n) for n in footage.ENROL_PHOTOS]
+    )
+    host = browser.new_page()
+    host.goto(f"{server}/accounts/login/")
+    host.fill("input[name=username]", "janus-host")
+    host.fill("input[name=password]", "correct horse battery staple")
+    host.click("#login-form button[type=submit]")
+    host.goto(f"{server}/broadcasts/{broadcast['id']}/")
+    host.select_option("#resolution", "480")
+    host.click("#go-live")
+    host.wait_for_selector("#studio[data-state=live]", timeout=20000)
+
+    # The broadcast is on Janus: its status says where; the player watches there.
+    status = api.json("GET", f"/live/{broadcast['id']}/status")
+    (place,) = status["janus"]
+    assert place["url"] == janus
+    viewer = browser.new_page()
+    viewer.goto(f"{server}/watch/{broadcast['id']}")
+    viewer.wait_for_selector("#player[data-state=playing]", timeout=20000)
+    viewer.wait_for_function("document.querySelector('video').videoWidth > 0", timeout=20000)
+    assert viewer.evaluate("Object.keys(Janus.sessions).length") == 1  # not the node's WHEP
+
+    # What Janus relays is the processed stream: no stranger ever seen, the host visible.
+    grabs: list[dict[str, bool]] = []
+    deadline = time.monotonic() + 60
+    while sum(g["obama"] for g in grabs) < 5:
+        assert time.monotonic() < deadline, f"the enrolled face stayed covered: {grabs}"
+        image = grab(viewer)
+        grabs.append(footage.judge(image))
+        if any(grabs[-1][a.label] for a in footage.ACTORS if not a.allowed):
+            ARTIFACTS.mkdir(exist_ok=True)  # what leaked, for whoever looks into it
+            cv2.imwrite(str(ARTIFACTS / f"janus-viewer-{len(grabs)}.png"), image)
+        time.sleep(0.25)
+    assert not any(g[a.label] for g in grabs for a in footage.ACTORS if not a.allowed), grabs
+    # The count adds Janus's viewer (as Janus counts it) to the node's own: the host's
+    # preview, which watches over WHEP.
+    deadline = time.monotonic() + 10
+    while (status := api.json("GET", f"/live/{broadcast['id']}/status"))["viewers"] != 2:
+        assert time.monotonic() < deadline, status
+        time.sleep(0.5)
+    viewer.wait_for_function("document.getElementById('viewers').textContent === '2'")
+
+    # The host ends: the mountpoint goes, the viewer is told.
+    host.click("#end-live")
+    viewer.wait_for_selector("#player[data-state=ended]", timeout=15000)
+    with pytest.raises(JanusError, match="No such mountpoint"):
+        mountpoint_info(janus, place["mountpoint"])  # gone with the broadcast

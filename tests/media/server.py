@@ -24,11 +24,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(data_dir: Path):
-    """Yield the base URL of a fresh server on loopback with its own SQLite database."""
+def running_server(data_dir: Path, ice_host: str = "127.0.0.1", **settings: str):
+    """Yield the base URL of a fresh server on loopback with its own SQLite database;
+    its media offers ``ice_host``; ``settings`` are more environment settings."""
     port = free_port()
-    env = dict(os.environ, CIASOM_DATA_DIR=str(data_dir), CIASOM_ICE_HOSTS="127.0.0.1",
-               CIASOM_LANGUAGE="en")
+    env = dict(os.environ, CIASOM_DATA_DIR=str(data_dir), CIASOM_ICE_HOSTS=ice_host,
+               CIASOM_LANGUAGE="en", **settings)
     env.pop("DATABASE_URL", None)
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 — closed below
     process = subprocess.Popen(

@@ -1,7 +1,8 @@
-"""Debian's Janus run with ``deploy/janus``'s config, moved onto this test's ports.
+"""Debian's Janus run with ``deploy/janus``'s config, for the tests and ``bench/audience.py``.
 
-Like ``test_turn.py`` with coturn: the deployed files are used as they are, except what ties
-them to a deployment (the config folder, the HTTP port, the CORS origin, the admin key).
+Like ``tests/media/test_turn.py`` with coturn: the deployed files are used as they are, except
+what ties them to a deployment (the config folder, the address and port, the CORS origin, the
+admin key).
 Janus gathers no loopback candidates, so whoever starts it runs in a network namespace with
 127.0.1.1 on a veth link (DESIGN §5).
 """
@@ -18,16 +19,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "janus"
+DEPLOY = Path(__file__).resolve().parents[1] / "deploy" / "janus"
 ADMIN_KEY = "a-test-admin-key-never-deployed"
 
 
-def janus_config(folder: Path, port: int, origin: str) -> Path:
-    """``deploy/janus`` copied into ``folder`` with the test's port, origin and admin key."""
+def janus_config(folder: Path, port: int, origin: str, address: str = "127.0.0.1") -> Path:
+    """``deploy/janus`` copied into ``folder`` with the test's address, port, origin and
+    admin key."""
     folder.mkdir(parents=True, exist_ok=True)
     replace = {
         "janus.jcfg": {"configs_folder": f'"{folder}"'},
-        "janus.transport.http.jcfg": {"port": str(port), "allow_origin": f'"{origin}"'},
+        "janus.transport.http.jcfg": {
+            "port": str(port),
+            "ip": f'"{address}"',
+            "allow_origin": f'"{origin}"',
+        },
         "janus.plugin.streaming.jcfg": {"admin_key": f'"{ADMIN_KEY}"'},
     }
     for source in DEPLOY.glob("*.jcfg"):
