@@ -52,24 +52,36 @@ def main(argv: list[str] | None = None) -> int:
 
         run_server(args.host, args.port)
         return 0
-    if args.command == "web":
-        from .cluster.web import serve_web
-
-        serve_web(args.host, args.port, args.workers)
-        return 0
-    if args.command == "media-node":
-        if args.capacity is not None and args.capacity < 1:
+    if args.command in ("web", "media-node", "nodes"):
+        if getattr(args, "capacity", None) is not None and args.capacity < 1:
             parser.error("--capacity must be at least 1")
-        from .cluster.mediaserver import serve_node
-
-        serve_node(args.host, args.port, args.name, args.capacity)
-        return 0
-    if args.command == "nodes":
-        from .cluster.listing import list_nodes
-
-        print(list_nodes(args.json))
-        return 0
+        return _cluster(args)
     return _anonymize(args)
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    """The web tier, a media node, or the node list (DESIGN §6); a missing setting or an
+    unreachable Redis is said in one line, not a traceback."""
+    from django.core.exceptions import ImproperlyConfigured
+    from redis import RedisError
+
+    try:
+        if args.command == "web":
+            from .cluster.web import serve_web
+
+            serve_web(args.host, args.port, args.workers)
+        elif args.command == "media-node":
+            from .cluster.mediaserver import serve_node
+
+            serve_node(args.host, args.port, args.name, args.capacity)
+        else:
+            from .cluster.listing import list_nodes
+
+            print(list_nodes(args.json))
+    except (ImproperlyConfigured, RedisError) as error:
+        print(f"ciasom {args.command}: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _anonymize(args: argparse.Namespace) -> int:

@@ -1,7 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.apps import AppConfig, apps
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from ciasom.live.service import LiveService
+
+    from .node import MediaNode
+    from .reaper import Reaper
 
 
 class ClusterConfig(AppConfig):
@@ -20,6 +28,26 @@ class ClusterConfig(AppConfig):
         self.node: MediaNode | None = None
         self.reaper: Reaper | None = None
         if settings.CIASOM_ROLE == "node":
-            self.node = MediaNode.from_settings(apps.get_app_config("live").service)
+            service = cast("LiveService", vars(apps.get_app_config("live"))["service"])
+            self.node = MediaNode.from_settings(service)
         elif settings.CIASOM_ROLE == "web":
             self.reaper = Reaper(node_registry())
+
+
+def cluster() -> ClusterConfig:
+    """This process's cluster part (typed)."""
+    return cast(ClusterConfig, apps.get_app_config("cluster"))
+
+
+def media_node() -> MediaNode:
+    node = cluster().node
+    if node is None:
+        raise RuntimeError("not a media node (CIASOM_ROLE=node)")
+    return node
+
+
+def reaper() -> Reaper:
+    found = cluster().reaper
+    if found is None:
+        raise RuntimeError("not the web tier (CIASOM_ROLE=web)")
+    return found

@@ -9,6 +9,7 @@ holds (``on_subscribed``): an event lost while the connection was down is then c
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -97,7 +98,7 @@ class Subscription(threading.Thread):
                 if message is not None:
                     event = _parse(message["data"])
                     if event is not None:
-                        self._call(lambda e=event: self.on_event(e))
+                        self._call(functools.partial(self.on_event, event))
         finally:
             pubsub.close()
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from django.apps import apps
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from ciasom.broadcasts.models import Broadcast
 
+from .apps import media_node
 from .auth import CLIENT_HEADER, HEADER, authentic
 from .errors import ERRORS, name_of
 from .node import MediaNode
@@ -27,11 +27,11 @@ from .node import MediaNode
 logger = logging.getLogger(__name__)
 
 
-View = Callable[..., Awaitable[HttpResponse]]
+View = Callable[..., Any]  # an async view (Django's stubs know only sync ones)
 
 
 def node() -> MediaNode:
-    return apps.get_app_config("cluster").node
+    return media_node()
 
 
 def error(name: str, message: str) -> JsonResponse:

@@ -17,7 +17,7 @@ Hook = Callable[[], Awaitable[None]]
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
+App = Callable[..., Awaitable[None]]  # an ASGI application (Django's, or ours)
 
 
 class Lifespan:

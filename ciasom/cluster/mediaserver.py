@@ -36,5 +36,8 @@ def serve_node(host: str, port: int, name: str, capacity: int | None) -> None:
         workers=1,
         lifespan="on",
         log_level=os.environ.get("LOG_LEVEL", "info").lower(),
-        **UVICORN_LIMITS,
+        timeout_keep_alive=UVICORN_LIMITS["timeout_keep_alive"],
+        timeout_graceful_shutdown=UVICORN_LIMITS["timeout_graceful_shutdown"],
+        limit_concurrency=UVICORN_LIMITS["limit_concurrency"],
+        h11_max_incomplete_event_size=UVICORN_LIMITS["h11_max_incomplete_event_size"],
     )

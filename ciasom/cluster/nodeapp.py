@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 
-from django.apps import apps
 from django.core.asgi import get_asgi_application
 
 from .lifespan import Lifespan
@@ -17,11 +16,15 @@ django_application = get_asgi_application()
 
 
 async def _start() -> None:
-    await apps.get_app_config("cluster").node.start()
+    from .apps import media_node
+
+    await media_node().start()
 
 
 async def _stop() -> None:
-    await apps.get_app_config("cluster").node.stop()
+    from .apps import media_node
+
+    await media_node().stop()
 
 
 application = Lifespan(django_application, _start, _stop)

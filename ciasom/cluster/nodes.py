@@ -195,15 +195,15 @@ class NodeRegistry:
             return None
         if result[0] is None:
             raise AlreadyPlaced(str(broadcast_id))
-        return Placement(result[0].decode(), result[1].decode())
+        return Placement(_text(result[0]), _text(result[1]))
 
     def owner(self, broadcast_id: int) -> Placement | None:
         """The node holding the broadcast, or None."""
         name = self.redis.get(f"{self.prefix}broadcast:{broadcast_id}")
         if name is None:
             return None
-        address = self.redis.hget(f"{self.prefix}node:{name.decode()}", "address")
-        return None if address is None else Placement(name.decode(), address.decode())
+        address = self.redis.hget(f"{self.prefix}node:{_text(name)}", "address")
+        return None if address is None else Placement(_text(name), _text(address))
 
     def reap(self) -> list[int]:
         """Remove the nodes silent for ``dead_after`` s; returns the broadcasts they held
@@ -215,8 +215,8 @@ class NodeRegistry:
         return sorted(
             (
                 NodeInfo(
-                    name.decode(),
-                    address.decode(),
+                    _text(name),
+                    _text(address),
                     int(capacity),
                     sorted(int(i) for i in streams),
                     round(float(age), 3),
@@ -225,3 +225,7 @@ class NodeRegistry:
             ),
             key=lambda node: node.name,
         )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

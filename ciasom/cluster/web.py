@@ -11,7 +11,7 @@ from gunicorn.app.base import BaseApplication
 from ciasom.server import UVICORN_LIMITS
 
 
-class WebTier(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
+class WebTier(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()

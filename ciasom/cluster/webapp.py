@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import asyncio
 
-from django.apps import apps
-
 from ciasom.asgi import application as site
 
+from .apps import reaper
 from .lifespan import Lifespan
 
 
 async def _start() -> None:
-    apps.get_app_config("cluster").reaper.start()
+    reaper().start()
 
 
 async def _stop() -> None:
-    await asyncio.to_thread(apps.get_app_config("cluster").reaper.stop)
+    await asyncio.to_thread(reaper().stop)
 
 
 application = Lifespan(site, _start, _stop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from uvicorn_worker import UvicornWorker
+from uvicorn_worker import UvicornWorker  # type: ignore[import-untyped]
 
 from ciasom.server import UVICORN_LIMITS
 

@@ -34,7 +34,8 @@ RETRY_AFTER = "10"  # seconds, when the viewer cap is reached or the server is b
 
 def service() -> LiveMedia:
     """The process's media: in this process, or on the cluster's nodes (ciasom.live.media)."""
-    return apps.get_app_config("live").service
+    media: LiveMedia = apps.get_app_config("live").service  # type: ignore[attr-defined]
+    return media
 
 
 def text(status: int, message: str, **headers: str) -> HttpResponse:
