@@ -249,6 +249,8 @@ CIASOM_JANUS_URL = env_list("CIASOM_JANUS_URL")
 CIASOM_JANUS_PUBLIC_URL = env_list("CIASOM_JANUS_PUBLIC_URL")
 CIASOM_JANUS_ADMIN_KEY = os.environ.get("CIASOM_JANUS_ADMIN_KEY", "")
 CIASOM_JANUS_CODEC = "video/" + os.environ.get("CIASOM_JANUS_CODEC", "VP8").upper()
+if CIASOM_JANUS_CODEC not in ("video/VP8", "video/H264"):
+    raise ValueError(f"CIASOM_JANUS_CODEC must be VP8 or H264, not {CIASOM_JANUS_CODEC[6:]!r}")
 # Request bodies larger than this are refused with 413 before anything reads them; SDP
 # routes and photo uploads have their own limits (ciasom/bodylimit.py).
 CIASOM_MAX_BODY_BYTES = int(os.environ.get("CIASOM_MAX_BODY_BYTES", 1024 * 1024))
