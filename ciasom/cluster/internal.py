@@ -110,10 +110,10 @@ async def viewer(request: HttpRequest, pk: int, session: str) -> HttpResponse:
 
 @internal("GET")
 async def status(request: HttpRequest, pk: int) -> HttpResponse:
-    stream = node().service.stream(pk)
-    if stream is None:
+    report = await node().service.report(pk, health=True)
+    if report is None:
         return not_found("this broadcast is not live here")
-    return JsonResponse({"viewers": stream.viewer_count, "health": stream.status()})
+    return JsonResponse(report)
 
 
 @internal("GET")
