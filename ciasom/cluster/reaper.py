@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from datetime import timedelta
 
 import redis
 from django.db import DatabaseError, close_old_connections
+from django.utils import timezone
 
 from ciasom.broadcasts.models import Broadcast
 
@@ -21,6 +24,11 @@ from .nodes import NodeRegistry
 logger = logging.getLogger(__name__)
 
 PERIOD = 0.5  # seconds between looks
+# Live in the database but held by no node: a crash lost the registry's record (Redis
+# restarted, a reaper died between its two steps). Past this age — longer than a
+# placement's node call may take — such a broadcast is ended, every SWEEP_EVERY seconds.
+ORPHAN_AFTER = timedelta(seconds=60)
+SWEEP_EVERY = 10.0
 
 
 def end_in_database(broadcast_id: int) -> None:
@@ -44,7 +52,11 @@ class Reaper(threading.Thread):
         self.join(timeout=5)
 
     def run(self) -> None:
+        swept = time.monotonic()
         while not self._stopping.wait(PERIOD):
+            if time.monotonic() - swept >= SWEEP_EVERY:
+                swept = time.monotonic()
+                self._sweep()
             try:
                 gone = self.registry.reap()
             except redis.RedisError as error:
@@ -56,3 +68,16 @@ class Reaper(threading.Thread):
                     end_in_database(broadcast_id)
                 except DatabaseError:
                     logger.exception("reaper: cannot end broadcast %s", broadcast_id)
+
+    def _sweep(self) -> None:
+        try:
+            old = timezone.now() - ORPHAN_AFTER
+            live = Broadcast.objects.filter(is_live=True, started_at__lt=old)
+            for broadcast_id in live.values_list("pk", flat=True):
+                if self.registry.owner(broadcast_id) is None:
+                    logger.warning("broadcast %s ended: live, but no node holds it", broadcast_id)
+                    end_in_database(broadcast_id)
+        except (DatabaseError, redis.RedisError):
+            logger.exception("reaper: the sweep failed")
+        finally:
+            close_old_connections()
