@@ -66,8 +66,12 @@ janus:
 	@cp -u /usr/share/javascript/janus-gateway/janus.js \
 		/usr/share/javascript/webrtc-adapter/adapter.js $(JANUS_JS)/
 
+# ruff (lint and format) over everything; mypy over ciasom/ (strict for engine/ and media/,
+# per-module settings in pyproject.toml [tool.mypy]).
 lint: install
 	$(BIN)/ruff check ciasom tests bench
+	$(BIN)/ruff format --check ciasom tests bench
+	$(BIN)/mypy
 
 test: install photos chromium gstreamer coturn janus nginx lint services
 	$(BIN)/pytest -q

@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import av
 import cv2
@@ -130,9 +130,10 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
             raise UsageError(f"{options.output}: use one of {', '.join(sorted(VIDEO_CODECS))}")
         rate = video_in.average_rate or video_in.guessed_rate or Fraction(30)
         total = video_in.frames or None
-        entries, times = [], []
+        entries: list[dict[str, Any]] = []
+        times: list[float] = []
         with av.open(str(options.output), "w") as sink:
-            video_out = sink.add_stream(codec, rate=rate)
+            video_out = cast(av.VideoStream, sink.add_stream(codec, rate=rate))
             video_out.width, video_out.height = video_in.codec_context.width, \
                 video_in.codec_context.height
             video_out.pix_fmt = "yuv420p"
@@ -157,11 +158,12 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
 
             for packet in source.demux(*streams):
                 if packet.stream is audio_in:
-                    if packet.dts is not None:
+                    if packet.dts is not None and audio_out is not None:
                         packet.stream = audio_out
                         sink.mux(packet)
                     continue
-                for frame in packet.decode():
+                for decoded in packet.decode():
+                    frame = cast(av.VideoFrame, decoded)  # audio packets went above
                     image = frame.to_ndarray(format="bgr24")
                     # Strictly increasing seconds, even where the file has no timestamps.
                     at = max(float(frame.time or 0.0), last_at + 1e-3)

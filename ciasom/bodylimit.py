@@ -47,7 +47,12 @@ def route_limits() -> list[tuple[re.Pattern[str], int]]:
 class BodyLimit:
     """Wraps an ASGI app; see the module docstring."""
 
-    def __init__(self, app: App, limits: list[tuple[re.Pattern[str], int]], timeout: float):
+    def __init__(
+        self,
+        app: Callable[..., Awaitable[None]],  # Django's ASGIHandler types its scope narrower
+        limits: list[tuple[re.Pattern[str], int]],
+        timeout: float,
+    ):
         self.app = app
         self.limits = limits
         self.timeout = timeout

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from typing import Any
 
 # Slow or idle clients must not hold the one worker: idle keep-alive connections close
 # after 5 s, beyond CIASOM_MAX_CONNECTIONS connections uvicorn answers 503 at once, and a
 # stop waits at most 10 s for requests in flight. Slow request bodies are cut off by
 # ciasom/bodylimit.py (CIASOM_BODY_TIMEOUT); slow headers by nginx in production (deploy/).
-UVICORN_LIMITS = {
+UVICORN_LIMITS: dict[str, Any] = {
     "timeout_keep_alive": 5,
     "timeout_graceful_shutdown": 10,
     "limit_concurrency": int(os.environ.get("CIASOM_MAX_CONNECTIONS", 1000)),

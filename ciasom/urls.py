@@ -9,7 +9,7 @@ from django.views.static import serve
 
 
 def public_media(request, path: str):
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
 
 
 urlpatterns = [

@@ -55,11 +55,11 @@ def avatar_from_upload(upload) -> ContentFile:
     if upload.size > settings.CIASOM_MAX_AVATAR_BYTES:
         raise forms.ValidationError(_("The avatar is larger than 5 MB."))
     try:
-        with Image.open(upload) as image:
-            if image.width * image.height > settings.CIASOM_MAX_PHOTO_PIXELS:
+        with Image.open(upload) as opened:
+            if opened.width * opened.height > settings.CIASOM_MAX_PHOTO_PIXELS:
                 raise forms.ValidationError(_("The image has too many pixels."))
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE))
+            upright = ImageOps.exif_transpose(opened).convert("RGB")
+            image = ImageOps.fit(upright, (AVATAR_SIZE, AVATAR_SIZE))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise forms.ValidationError(_("This file is not a readable image.")) from exc
     out = io.BytesIO()

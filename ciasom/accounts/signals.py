@@ -21,6 +21,6 @@ def create_profile(sender, instance, created, **kwargs) -> None:
 
 @receiver(post_delete, sender=Profile)
 def delete_avatar(sender, instance: Profile, **kwargs) -> None:
-    if instance.avatar:
+    if instance.avatar.name:
         storage, name = instance.avatar.storage, instance.avatar.name
         transaction.on_commit(lambda: storage.delete(name))

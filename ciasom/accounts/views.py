@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -67,7 +70,7 @@ class LoginView(auth_views.LoginView):
 def me(request: HttpRequest) -> HttpResponse:
     profile = profile_of(request.user)
     profile_form = ProfileForm(instance=profile)
-    password_form = PasswordChangeForm(request.user)
+    password_form = PasswordChangeForm(cast(User, request.user))
     delete_form = DeleteAccountForm(request.user)
     status = 200
     if request.method == "POST":
@@ -79,7 +82,7 @@ def me(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Profile saved."))
                 return redirect("me")
         elif action == "password":
-            password_form = PasswordChangeForm(request.user, request.POST)
+            password_form = PasswordChangeForm(cast(User, request.user), request.POST)
             if password_form.is_valid():
                 user = password_form.save()
                 update_session_auth_hash(request, user)

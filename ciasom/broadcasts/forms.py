@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from ciasom.broadcasts.models import Broadcast
@@ -32,7 +34,8 @@ class BroadcastForm(forms.ModelForm):
     def __init__(self, *args, owner, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Only the host's own people can be chosen; anything else is "not a valid choice".
-        self.fields["visible_people"].queryset = Person.objects.filter(owner=owner)
+        people = cast(forms.ModelMultipleChoiceField, self.fields["visible_people"])
+        people.queryset = Person.objects.filter(owner=owner)
         self.fields["title"].widget.attrs["autofocus"] = True
         delay = self.fields["privacy_delay_ms"]
         delay.required = False  # left out (a script, an older page): it stays what it was

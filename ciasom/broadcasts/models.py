@@ -228,7 +228,7 @@ class Broadcast(models.Model):
         self.end()
 
     @staticmethod
-    def block_on(owner_id: int) -> Broadcast | None:
+    def block_on(owner_id: int | None) -> Broadcast | None:
         """The moderator-ended broadcast that keeps this host off the air now, if any."""
         return (Broadcast.objects.filter(owner_id=owner_id, blocked_until__gt=timezone.now())
                 .order_by("-blocked_until").first())

@@ -45,7 +45,7 @@ def _own(request: HttpRequest, pk: int) -> Broadcast:
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    broadcasts = Broadcast.objects.filter(owner=request.user).prefetch_related("visible_people")
+    broadcasts = Broadcast.objects.owned_by(request.user).prefetch_related("visible_people")
     return render(request, "broadcasts/mine.html", {"broadcasts": broadcasts})
 
 

@@ -44,7 +44,7 @@ class Detection:
         """The same detection in a frame whose origin is (dx, dy) away (a cut-out's)."""
         b = self.box
         return Detection((b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy), self.score,
-                         self.landmarks + np.float32((dx, dy)))
+                         self.landmarks + np.array((dx, dy), dtype=np.float32))
 
 
 @cache
@@ -61,7 +61,8 @@ def _model_bytes() -> bytes:
     outputs.update({"537": ["B", 1, "h", "w"], "538": ["B", 2, "h", "w"],
                     "539": ["B", 2, "h", "w"], "540": ["B", 10, "h", "w"]})
     model = update_inputs_outputs_dims(model, {_INPUT: ["B", 3, "H", "W"]}, outputs)
-    return model.SerializeToString()
+    data: bytes = model.SerializeToString()
+    return data
 
 
 class FaceDetector:
@@ -106,10 +107,13 @@ class FaceDetector:
         images = [frame[c[1]:c[3], c[0]:c[2]] for c in crops]
         blob = cv2.dnn.blobFromImages(images, 1.0, (in_w, in_h), swapRB=True)
         outputs = self._session.run(_OUTPUTS, {_INPUT: blob})
-        return [[d.moved(cx, cy) for d in self._decode(*(o[i:i + 1] for o in outputs),
-                                                      sx=(x2 - x1) / in_w, sy=(y2 - y1) / in_h,
-                                                      limit=(in_w, in_h))]
-                for i, (cx, cy, _, _) in enumerate(crops)]
+        found = []
+        for i, (cx, cy, _, _) in enumerate(crops):
+            heatmap, scales, offsets, landmarks = (o[i:i + 1] for o in outputs)
+            decoded = self._decode(heatmap, scales, offsets, landmarks, sx=(x2 - x1) / in_w,
+                                   sy=(y2 - y1) / in_h, limit=(in_w, in_h))
+            found.append([d.moved(cx, cy) for d in decoded])
+        return found
 
     def detect_around(self, frame: np.ndarray, boxes: list[Box]) -> list[Detection]:
         """Look again, closely, where faces were expected but the frame-wide pass saw none.
@@ -141,9 +145,10 @@ class FaceDetector:
         outputs = self._session.run(_OUTPUTS, {_INPUT: blob})
         found = []
         for i, (x0, y0, scale) in enumerate(origins):
-            found += [d.moved(x0, y0) for d in self._decode(*(o[i:i + 1] for o in outputs),
-                                                             sx=scale, sy=scale,
-                                                             limit=(side, side))]
+            heatmap, scales, offsets, landmarks = (o[i:i + 1] for o in outputs)
+            decoded = self._decode(heatmap, scales, offsets, landmarks, sx=scale, sy=scale,
+                                   limit=(side, side))
+            found += [d.moved(x0, y0) for d in decoded]
         return found
 
     def _decode(self, heatmap: np.ndarray, scales: np.ndarray, offsets: np.ndarray,

@@ -95,10 +95,10 @@ class ExamMap:
             changed = self._changed(index, picture)
             if changed is not None:
                 self._unchanged_since[index] = None
-                box = self._changed_box[index]
-                self._changed_box[index] = changed if box is None else (
-                    min(box[0], changed[0]), min(box[1], changed[1]),
-                    max(box[2], changed[2]), max(box[3], changed[3]))
+                seen = self._changed_box[index]
+                self._changed_box[index] = changed if seen is None else (
+                    min(seen[0], changed[0]), min(seen[1], changed[1]),
+                    max(seen[2], changed[2]), max(seen[3], changed[3]))
                 if self._pending_since[index] is None:
                     self._pending_since[index] = self._last_clean(index)
             else:
@@ -162,6 +162,7 @@ class ExamMap:
     def _changed(self, index: int, picture: np.ndarray) -> tuple[int, int, int, int] | None:
         """Where the cell changed since examined (change-map pixels), if it did."""
         reference = self._pictures[index]
+        assert reference is not None  # only examined cells are compared
         x1, y1, x2, y2 = self._small(index)
         current = picture[y1:y2, x1:x2]
         moved = (cv2.absdiff(current, reference) > CHANGE_LEVEL) & (current != _FACE)

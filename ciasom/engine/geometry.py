@@ -32,7 +32,8 @@ def iou_matrix(a: list[Box], b: list[Box]) -> np.ndarray:
     inter = w * h
     area_a = (aa[..., 2] - aa[..., 0]) * (aa[..., 3] - aa[..., 1])
     area_b = (bb[..., 2] - bb[..., 0]) * (bb[..., 3] - bb[..., 1])
-    return inter / np.maximum(area_a + area_b - inter, 1e-6)
+    ious: np.ndarray = inter / np.maximum(area_a + area_b - inter, 1e-6)
+    return ious
 
 
 def center(box: Box) -> tuple[float, float]:

@@ -32,7 +32,7 @@ from .finder import FaceFinder
 from .gallery import Gallery
 from .mosaic import cover_whole_frame
 from .pipeline import EXAM_LAG, cover_faces
-from .recognition import FaceCrop, crop_for_look, look, record
+from .recognition import Embedder, FaceCrop, crop_for_look, look, record
 from .settings import DEFAULT_PRIVACY_DELAY_MS, EngineSettings
 from .tracker import Tracker
 
@@ -48,7 +48,7 @@ class LiveEngine:
                  delay: float = DEFAULT_PRIVACY_DELAY_MS / 1000,
                  threads: int = 1, max_rate: float = MAX_ANALYSES_PER_SECOND,
                  detector_factory: Callable[[], FaceDetector] | None = None,
-                 embedder_factory: Callable[[], Any] | None = None) -> None:
+                 embedder_factory: Callable[[], Embedder] | None = None) -> None:
         self._settings = settings
         self._gallery = gallery
         self._delay = delay

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from .embedder import FaceEmbedder
 from .gallery import Gallery
 from .geometry import Box, clip, enlarge
 from .tracker import Look, Track
@@ -39,7 +39,14 @@ def crop_for_look(frame: np.ndarray, track: Track, at: float) -> FaceCrop:
                     (b[0] - x1, b[1] - y1, b[2] - x1, b[3] - y1))
 
 
-def look(embedder: FaceEmbedder, gallery: Gallery, crop: FaceCrop) -> Look:
+class Embedder(Protocol):
+    """What a look needs: :class:`~ciasom.engine.embedder.FaceEmbedder`, in this process or
+    in a worker (``EmbedderProcess``)."""
+
+    def embed(self, frame_bgr: np.ndarray, box: Box) -> np.ndarray: ...
+
+
+def look(embedder: Embedder, gallery: Gallery, crop: FaceCrop) -> Look:
     """A failed embedding is a look that matched nobody: the face stays covered."""
     try:
         match = gallery.match(embedder.embed(crop.image, crop.box))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -125,8 +126,8 @@ class Track:
                 if t2 - t1 > MAX_GAP:  # missed in between: anywhere from one to the other
                     return _union(b1, b2), True, _union(b1, b2)
                 w = (at - t1) / (t2 - t1) if t2 > t1 else 1.0
-                box: Box = tuple(a + (b - a) * w for a, b in zip(b1, b2, strict=True))  # type: ignore[assignment]
-                return box, False, _union(b1, b2) if t2 - t1 > EXACT_GAP else box
+                between = cast(Box, tuple(a + (b - a) * w for a, b in zip(b1, b2, strict=True)))
+                return between, False, _union(b1, b2) if t2 - t1 > EXACT_GAP else between
         return None
 
     def forget_identity(self, at: float) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import logging
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 import cv2
 import numpy as np
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from ciasom import tasks
 from ciasom.engine.gallery import EMBEDDING_SIZE
-from ciasom.faces.models import Photo
+from ciasom.faces.models import Photo, thumbnail_path
 from ciasom.faces.signals import announce
 
 log = logging.getLogger(__name__)
@@ -70,9 +72,9 @@ def _enrol_claimed(photo_id: int) -> None:
         # Nobody can tell from the photo whose it is: keep each face's crop and
         # description (not the photo) until the host says which one is this person.
         storage = Photo._meta.get_field("thumbnail").storage
-        candidates = [
+        candidates: list[dict[str, Any]] = [
             {"box": [int(v) for v in face.box],
-             "thumbnail": storage.save(Photo.thumbnail.field.upload_to(photo, "face.jpg"),
+             "thumbnail": storage.save(thumbnail_path(photo, "face.jpg"),
                                        ContentFile(face_thumbnail(face.crop))),
              "embedding": base64.b64encode(_embedding_bytes(face.embedding)).decode()}
             for face in ambiguous.faces
@@ -126,7 +128,7 @@ def choose_face(photo: Photo, index: int) -> Photo:
         storage = Photo._meta.get_field("thumbnail").storage
         for other in candidates:
             if other is not chosen:
-                transaction.on_commit(lambda n=other["thumbnail"]: storage.delete(n))
+                transaction.on_commit(partial(storage.delete, other["thumbnail"]))
         announce(photo.person.owner_id)
     photo.refresh_from_db()
     return photo
@@ -157,7 +159,7 @@ def _finish(photo: Photo, status: str, reason: str = "", message: str = "", *,
     storage = Photo._meta.get_field("thumbnail").storage
     thumb_name = ""
     if thumbnail is not None:
-        thumb_name = storage.save(Photo.thumbnail.field.upload_to(photo, "face.jpg"),
+        thumb_name = storage.save(thumbnail_path(photo, "face.jpg"),
                                   ContentFile(thumbnail))
     keep = type(photo.person).objects.filter(pk=photo.person_id, keep_photos=True).exists()
     fields = dict(status=status, reason=reason, message=message[:300], warnings=warnings or [],
@@ -170,7 +172,7 @@ def _finish(photo: Photo, status: str, reason: str = "", message: str = "", *,
         if thumb_name:
             storage.delete(thumb_name)
         return False
-    if not keep and photo.original:
+    if not keep and photo.original.name:
         photo.original.storage.delete(photo.original.name)
     if status == Photo.Status.ACCEPTED:
         announce(photo.person.owner_id)

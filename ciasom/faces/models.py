@@ -7,6 +7,7 @@ original photo is deleted unless the owner asks to keep it.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -73,7 +74,8 @@ class Person(models.Model):
     def counts(self) -> tuple[int, int, int]:
         """(pending, accepted, rejected), from annotations when the queryset made them."""
         if hasattr(self, "n_pending"):
-            return self.n_pending, self.n_accepted, self.n_rejected
+            counted: Any = self  # with_counts() annotated it
+            return counted.n_pending, counted.n_accepted, counted.n_rejected
         rows = dict(self.photos.values_list("status").annotate(n=Count("id")))
         return (rows.get(Photo.Status.PENDING, 0), rows.get(Photo.Status.ACCEPTED, 0),
                 rows.get(Photo.Status.REJECTED, 0))
@@ -88,7 +90,7 @@ class Person(models.Model):
 
     @property
     def status_label(self) -> str:
-        return self.Status(self.status).label
+        return str(self.Status(self.status).label)
 
     def discard_originals(self) -> int:
         """Delete the kept originals of processed photos (after "keep photos" is switched
@@ -104,7 +106,7 @@ class Person(models.Model):
     def embeddings(self) -> np.ndarray:
         """All accepted embeddings, shape (n, 128) float32."""
         blobs = self.photos.filter(status=Photo.Status.ACCEPTED, embedding__isnull=False)
-        rows = [bytes(b) for b in blobs.values_list("embedding", flat=True)]
+        rows = [bytes(b) for b in blobs.values_list("embedding", flat=True) if b is not None]
         if not rows:
             return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
         return np.stack([np.frombuffer(b, dtype=np.float32) for b in rows])

@@ -11,6 +11,8 @@ face crops with it once the deletion commits.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
@@ -39,12 +41,11 @@ def person_deleted(sender, instance: Person, **kwargs) -> None:
 @receiver(post_delete, sender=Photo)
 def photo_deleted(sender, instance: Photo, **kwargs) -> None:
     for field in (instance.original, instance.thumbnail):
-        if field:
-            storage, name = field.storage, field.name
-            transaction.on_commit(lambda s=storage, n=name: s.delete(n))
+        if field.name:
+            transaction.on_commit(partial(field.storage.delete, field.name))
     for candidate in instance.candidates:  # the faces of a photo awaiting the host's choice
         storage = instance.thumbnail.storage
-        transaction.on_commit(lambda s=storage, n=candidate["thumbnail"]: s.delete(n))
+        transaction.on_commit(partial(storage.delete, candidate["thumbnail"]))
     # Whatever its status was when loaded: enrolment may have accepted it since.
     owner_id = (
         Person.objects.filter(pk=instance.person_id).values_list("owner_id", flat=True).first()

@@ -22,7 +22,7 @@ class PrivateStorage(FileSystemStorage):
         return os.path.abspath(self.base_location)
 
     @property
-    def base_url(self) -> None:
+    def base_url(self) -> None:  # type: ignore[override]  # no URL at all, not an empty one
         return None
 
     def url(self, name: str | None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -103,7 +104,7 @@ def check_request(person: Person, files: list[UploadedFile]) -> None:
         raise UploadRefused(_("At most %(n)d photos per upload.") % {"n": limit})
     max_mb = settings.CIASOM_MAX_PHOTO_BYTES // (1024 * 1024)
     for f in files:
-        if f.size > settings.CIASOM_MAX_PHOTO_BYTES:
+        if (f.size or 0) > settings.CIASOM_MAX_PHOTO_BYTES:
             raise UploadRefused(
                 _("“%(name)s” is larger than %(mb)d MB.") % {"name": f.name, "mb": max_mb},
                 status=413)
@@ -142,14 +143,18 @@ def store_uploads(person: Person, files: list[UploadedFile]) -> list[Photo]:
                 else:
                     photo.save()  # the id first: the stored file name needs person_id only
                     photo.original.save("original", upload, save=True)
-                    written.append(photo.original.name)
+                    written.append(str(photo.original.name))
                 photos.append(photo)
             pending = [p.pk for p in photos if p.status == Photo.Status.PENDING]
-            transaction.on_commit(lambda: [tasks.submit("faces.enrol_photo", pk)
-                                           for pk in pending])
+            transaction.on_commit(partial(_queue_enrolment, pending))
     except BaseException:
         storage = Photo._meta.get_field("original").storage
         for name in written:
             storage.delete(name)
         raise
     return photos
+
+
+def _queue_enrolment(photo_ids: list[int]) -> None:
+    for pk in photo_ids:
+        tasks.submit("faces.enrol_photo", pk)

@@ -3,9 +3,12 @@ auth + CSRF) so the browser can show progress; the plain form post is the no-JS 
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +32,7 @@ def people(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                quotas.check_new_person(request.user.pk)
+                quotas.check_new_person(cast(User, request.user).pk)
                 person = form.save(commit=False)
                 person.owner = request.user
                 person.save()
@@ -37,7 +40,7 @@ def people(request: HttpRequest) -> HttpResponse:
             messages.error(request, exceeded.message)
             return redirect("people")
         return redirect("person", pk=person.pk)
-    listed = Person.objects.filter(owner=request.user).with_counts()
+    listed = Person.objects.filter(owner=cast(User, request.user)).with_counts()
     return render(request, "faces/people.html", {"people": listed, "form": form},
                   status=400 if form.errors else 200)
 

@@ -1,6 +1,18 @@
 from __future__ import annotations
 
-from django.apps import AppConfig
+from typing import TYPE_CHECKING
+
+from django.apps import AppConfig, apps
+
+if TYPE_CHECKING:
+    from .media import LiveMedia
+
+
+def live_media() -> LiveMedia:
+    """This process's media (the ``live`` app's), typed."""
+    config = apps.get_app_config("live")
+    assert isinstance(config, LiveConfig)
+    return config.service
 
 
 class LiveConfig(AppConfig):
@@ -14,7 +26,6 @@ class LiveConfig(AppConfig):
         from django.conf import settings
 
         from . import receivers
-        from .media import LiveMedia
         from .service import LiveService
 
         self.service: LiveMedia

@@ -3,9 +3,10 @@ whether the player may watch through Janus."""
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
+
+from .apps import live_media
 
 
 def ice_servers(request: HttpRequest) -> dict[str, object]:
@@ -16,7 +17,7 @@ def ice_servers(request: HttpRequest) -> dict[str, object]:
     """
     user = getattr(request, "user", None)
     tag = f"user{user.pk}" if user is not None and user.is_authenticated else "anonymous"
-    return {"ice_servers": apps.get_app_config("live").service.ice_servers(tag)}
+    return {"ice_servers": live_media().ice_servers(tag)}
 
 
 def janus(request: HttpRequest) -> dict[str, object]:

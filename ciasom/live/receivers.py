@@ -19,13 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
-
 from ciasom.broadcasts import signals as broadcast_signals
 from ciasom.broadcasts.models import Broadcast
 from ciasom.faces import signals as face_signals
 
-from .media import LiveMedia
+from .apps import live_media
 
 
 def connect() -> None:
@@ -36,19 +34,16 @@ def connect() -> None:
 
 
 def settings_changed(sender: Any, broadcast_id: int, **kwargs: Any) -> None:
-    _media().apply_settings(broadcast_id)
+    live_media().apply_settings(broadcast_id)
 
 
 def ended(sender: Any, broadcast_id: int, **kwargs: Any) -> None:
-    _media().end(broadcast_id)
+    live_media().end(broadcast_id)
 
 
 def people_changed(sender: Any, owner_id: int, **kwargs: Any) -> None:
     # Found by owner, since a deleted person's links to broadcasts are gone by now.
     for broadcast_id in Broadcast.objects.live_ids(owner_id):
-        _media().apply_settings(broadcast_id)
+        live_media().apply_settings(broadcast_id)
 
 
-def _media() -> LiveMedia:
-    media: LiveMedia = apps.get_app_config("live").service  # type: ignore[attr-defined]
-    return media

@@ -116,12 +116,12 @@ class JanusAudience:
         """Where a player may watch: each host's public API URL and the mountpoint id."""
         return [{"url": f.host.public_url, "mountpoint": f.out.mountpoint.id} for f in self._feeds]
 
-    def send_video(self, mime: str, packets: list[av.Packet]) -> None:
+    def send_video(self, mime: str, packets: list[av.Packet[Any]]) -> None:
         if mime == self.video_mime:
             for feed in self._feeds:
                 feed.out.video(packets)
 
-    def send_audio(self, packets: list[av.Packet]) -> None:
+    def send_audio(self, packets: list[av.Packet[Any]]) -> None:
         for feed in self._feeds:
             feed.out.audio(packets)
 

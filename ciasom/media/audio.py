@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from typing import Any, cast
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -31,7 +32,7 @@ class AudioPipeline:
         origin: float,
         privacy_delay: float,
         listening: Callable[[], bool],
-        on_packets: Callable[[list[av.Packet]], None],
+        on_packets: Callable[[list[av.Packet[Any]]], None],
     ) -> None:
         self.key = key
         self._clock = TrackClock(origin, AUDIO_CLOCK.denominator)
@@ -56,7 +57,7 @@ class AudioPipeline:
         try:
             with contextlib.suppress(MediaStreamError):
                 while True:
-                    frame = await track.recv()
+                    frame = cast(av.AudioFrame, await track.recv())
                     self._delay.put((frame, self._clock.stamp(frame)), time.monotonic())
         finally:
             sending.cancel()

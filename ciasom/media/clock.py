@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-import av
+from av.frame import Frame
 
 RTP_WRAP = 1 << 32
 
@@ -26,7 +26,7 @@ class TrackClock:
         self._wraps = 0
         self._last: int | None = None
 
-    def stamp(self, frame: av.Frame) -> int:
+    def stamp(self, frame: Frame) -> int:
         """The frame's presentation time on the stream clock, in 1/``rate`` s; increasing."""
         now = round((time.monotonic() - self._origin) * self.rate)
         if frame.pts is None or frame.time_base is None:

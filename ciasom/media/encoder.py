@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fractions
 import time
+from typing import Any, cast
 
 import av
 from av.audio.resampler import AudioResampler
@@ -38,7 +39,7 @@ class VideoEncoder:
         self._context: av.VideoCodecContext | None = None
         self._last_keyframe = 0.0
 
-    def encode(self, frame: av.VideoFrame, keyframe: bool = False) -> list[av.Packet]:
+    def encode(self, frame: av.VideoFrame, keyframe: bool = False) -> list[av.Packet[Any]]:
         """Encode one yuv420p frame whose ``pts``/``time_base`` are set (pitfalls 4, 7)."""
         if self._context is None or (frame.width, frame.height) != (
             self._context.width,
@@ -58,7 +59,7 @@ class VideoEncoder:
         return packets
 
     def _open(self, width: int, height: int) -> av.VideoCodecContext:
-        context = av.CodecContext.create(self._library, "w")
+        context = cast(av.VideoCodecContext, av.CodecContext.create(self._library, "w"))
         context.width = width
         context.height = height
         context.pix_fmt = "yuv420p"
@@ -119,7 +120,7 @@ class AudioEncoder:
         )
         self._next_pts: int | None = None
 
-    def encode(self, frame: av.AudioFrame, pts: int) -> list[av.Packet]:
+    def encode(self, frame: av.AudioFrame, pts: int) -> list[av.Packet[Any]]:
         """Encode ``frame``, whose first sample is at ``pts`` (1/48000 s) on the stream clock.
 
         Output is stamped by counting samples from the first frame's ``pts``, so packets
@@ -129,7 +130,7 @@ class AudioEncoder:
         """
         if self._next_pts is None or pts - self._next_pts > AUDIO_GAP:
             self._next_pts = pts
-        packets: list[av.Packet] = []
+        packets: list[av.Packet[Any]] = []
         for chunk in self._resampler.resample(frame):
             chunk.pts = None
             for packet in self._context.encode(chunk):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import cast
 
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import VideoFrame
@@ -50,7 +51,7 @@ class LatestFrame:
     async def _drain(self) -> None:
         try:
             while True:
-                frame = await self._track.recv()
+                frame = cast(VideoFrame, await self._track.recv())
                 self.received += 1
                 if self._frame is not None:
                     self.dropped += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -26,10 +27,10 @@ class PacketTrack(MediaStreamTrack):
         self.sent = 0
         self.skipped = 0
         self.on_keyframe_needed: Callable[[], None] = lambda: None
-        self._queue: asyncio.Queue[av.Packet | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[av.Packet[Any] | None] = asyncio.Queue()
         self._awaiting_keyframe = kind == "video"
 
-    def put(self, packet: av.Packet) -> None:
+    def put(self, packet: av.Packet[Any]) -> None:
         """Queue one packet (called on the event loop by the stream's fan-out)."""
         if self.readyState != "live":
             return
@@ -50,7 +51,7 @@ class PacketTrack(MediaStreamTrack):
                     return
         self._queue.put_nowait(packet)
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet[Any]:
         if self.readyState != "live":
             raise MediaStreamError
         packet = await self._queue.get()

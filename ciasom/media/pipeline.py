@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 import av
 import cv2
@@ -71,7 +71,7 @@ class VideoPipeline:
         render_budget: float,
         privacy_delay: float,
         codecs: Callable[[], Collection[str]],
-        on_packets: Callable[[str, list[av.Packet]], None],
+        on_packets: Callable[[str, list[av.Packet[Any]]], None],
         on_thumbnail: Callable[[bytes], None],
     ) -> None:
         self.key = key
@@ -251,9 +251,9 @@ class VideoPipeline:
             self.size = (frame.width, frame.height)
             if frame.height > MAX_HEIGHT:
                 width = round(frame.width * MAX_HEIGHT / frame.height / 2) * 2
-                bgr = frame.to_ndarray(format="bgr24", width=width, height=MAX_HEIGHT)
+                bgr = cast(Frame, frame.to_ndarray(format="bgr24", width=width, height=MAX_HEIGHT))
             else:
-                bgr = frame.to_ndarray(format="bgr24")
+                bgr = cast(Frame, frame.to_ndarray(format="bgr24"))
             self.sent_size = (bgr.shape[1], bgr.shape[0])
         self.processor.submit(bgr, timestamp)
         return bgr
@@ -265,15 +265,15 @@ class VideoPipeline:
         pts: int,
         encoders: list[VideoEncoder],
         keyframe_requests: set[str],
-    ) -> tuple[dict[str, list[av.Packet]], bytes | None]:
+    ) -> tuple[dict[str, list[av.Packet[Any]]], bytes | None]:
         """Encode the rendered frame — or, when there is none, ``bgr`` covered whole."""
         with self._meter.timed("encode"):
             out = processed if processed is not None else cover_whole_frame(bgr)
             height, width = out.shape[:2]
-            packets: dict[str, list[av.Packet]] = {}
+            packets: dict[str, list[av.Packet[Any]]] = {}
             if encoders:
                 even = out[: height - height % 2, : width - width % 2]
-                yuv = cv2.cvtColor(even, cv2.COLOR_BGR2YUV_I420)
+                yuv = cast(Frame, cv2.cvtColor(even, cv2.COLOR_BGR2YUV_I420))
                 for encoder in encoders:
                     # A fresh frame per encoder: one frame object shared by encoders crashed
                     # the process (pitfall 4).

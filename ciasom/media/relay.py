@@ -159,14 +159,14 @@ class Relay:
             elif pc.connectionState in ("failed", "closed"):
                 self._spawn(self.leave(viewer.id))
 
-    def send_video(self, mime: str, packets: list[av.Packet]) -> None:
+    def send_video(self, mime: str, packets: list[av.Packet[Any]]) -> None:
         """Queue one frame's packets, encoded in ``mime``, for every connected viewer of it."""
         for viewer in self.viewers.values():
             if viewer.connected and viewer.mime_type == mime:
                 for packet in packets:
                     viewer.video.put(packet)
 
-    def send_audio(self, packets: list[av.Packet]) -> None:
+    def send_audio(self, packets: list[av.Packet[Any]]) -> None:
         """Queue audio packets for every connected viewer that takes audio."""
         for viewer in self.viewers.values():
             if viewer.connected and viewer.audio:

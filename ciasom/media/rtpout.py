@@ -50,7 +50,7 @@ class RtpStream:
         self.sequence = secrets.randbits(16)
         self.origin = secrets.randbits(32)
 
-    def packets(self, packet: av.Packet) -> list[RtpPacket]:
+    def packets(self, packet: av.Packet[Any]) -> list[RtpPacket]:
         payloads, timestamp = self.packer.pack(packet)
         out = []
         for i, payload in enumerate(payloads):
@@ -96,11 +96,11 @@ class RtpOut:
         self._address = str(address[0])
         self._transport, _ = await loop.create_datagram_endpoint(_Datagrams, family=family)
 
-    def video(self, packets: list[av.Packet]) -> None:
+    def video(self, packets: list[av.Packet[Any]]) -> None:
         for packet in packets:
             self._send(self._video.packets(packet), self.mountpoint.video_port)
 
-    def audio(self, packets: list[av.Packet]) -> None:
+    def audio(self, packets: list[av.Packet[Any]]) -> None:
         for packet in packets:
             self._send(self._audio.packets(packet), self.mountpoint.audio_port)
 
@@ -119,6 +119,6 @@ class RtpOut:
 class _OpusPacker:
     """Opus needs no packetizing: one packet is one RTP payload, stamped at 48 kHz."""
 
-    def pack(self, packet: av.Packet) -> tuple[list[bytes], int]:
+    def pack(self, packet: av.Packet[Any]) -> tuple[list[bytes], int]:
         assert packet.pts is not None and packet.time_base is not None
         return [bytes(packet)], int(packet.pts * packet.time_base * AUDIO_CLOCK_RATE)

@@ -300,11 +300,11 @@ class LiveStream:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _send_video(self, mime: str, packets: list[av.Packet]) -> None:
+    def _send_video(self, mime: str, packets: list[av.Packet[Any]]) -> None:
         self.relay.send_video(mime, packets)
         self.audience.send_video(mime, packets)
 
-    def _send_audio(self, packets: list[av.Packet]) -> None:
+    def _send_audio(self, packets: list[av.Packet[Any]]) -> None:
         self.relay.send_audio(packets)
         self.audience.send_audio(packets)
 
