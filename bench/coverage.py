@@ -38,8 +38,9 @@ class CoverageTally:
     def __post_init__(self) -> None:
         self._runs: dict[str, int] = {}
 
-    def add(self, index: int, before: np.ndarray, after: np.ndarray,
-            faces: list[TruthFace]) -> None:
+    def add(
+        self, index: int, before: np.ndarray, after: np.ndarray, faces: list[TruthFace]
+    ) -> None:
         judged = set()
         for face in faces:
             if face.visible_share < MIN_VISIBLE_SHARE:

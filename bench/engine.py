@@ -36,8 +36,9 @@ RESOLUTIONS = ((854, 480), (1280, 720))
 
 
 def allowed_gallery() -> Gallery:
-    embeddings = [enrol_photo(read_photo(photo(name).read_bytes()), name).embedding
-                  for name in ENROL_PHOTOS]
+    embeddings = [
+        enrol_photo(read_photo(photo(name).read_bytes()), name).embedding for name in ENROL_PHOTOS
+    ]
     return Gallery({ALLOWED: np.stack(embeddings)})
 
 
@@ -105,9 +106,12 @@ def _detector_run(scene: Scene, threads: int) -> dict[str, Any]:
         detector.detect(frame)
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.thread_time() - start_cpu) * 1000)
-    return {"width": detector.width, "ms_per_frame": _percentiles(times),
-            "fps": round(1000 / float(np.mean(times)), 1),
-            "cpu_ms_per_frame": _percentiles(cpu)}
+    return {
+        "width": detector.width,
+        "ms_per_frame": _percentiles(times),
+        "fps": round(1000 / float(np.mean(times)), 1),
+        "cpu_ms_per_frame": _percentiles(cpu),
+    }
 
 
 def _deface_run(scene: Scene) -> dict[str, Any]:
@@ -129,9 +133,13 @@ def _deface_run(scene: Scene) -> dict[str, Any]:
             _deface_blur(out, (x1, y1, x2, y2), mask_scale=1.3)
         times.append((time.perf_counter() - start) * 1000)
         tally.add(index, frame, out, truth)
-    return {"ms_per_frame": _percentiles(times), "fps": round(1000 / float(np.mean(times)), 1),
-            "leak_rate": round(tally.leak_rate, 5), "leaked_face_frames": tally.leaked,
-            "threads": "onnxruntime default (all cores)"}
+    return {
+        "ms_per_frame": _percentiles(times),
+        "fps": round(1000 / float(np.mean(times)), 1),
+        "leak_rate": round(tally.leak_rate, 5),
+        "leaked_face_frames": tally.leaked,
+        "threads": "onnxruntime default (all cores)",
+    }
 
 
 def _deface_blur(frame: np.ndarray, box: tuple[float, ...], mask_scale: float) -> None:
@@ -147,14 +155,17 @@ def _deface_blur(frame: np.ndarray, box: tuple[float, ...], mask_scale: float) -
     region = frame[y1:y2, x1:x2]
     blurred = cv2.blur(region, (max(1, (x2 - x1) // 2), max(1, (y2 - y1) // 2)))
     mask = np.zeros(region.shape[:2], np.uint8)
-    cv2.ellipse(mask, ((x2 - x1) // 2, (y2 - y1) // 2), ((x2 - x1) // 2, (y2 - y1) // 2),
-                0, 0, 360, 1, -1)
+    cv2.ellipse(
+        mask, ((x2 - x1) // 2, (y2 - y1) // 2), ((x2 - x1) // 2, (y2 - y1) // 2), 0, 0, 360, 1, -1
+    )
     region[mask > 0] = blurred[mask > 0]
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
-    return {"p50": round(float(np.percentile(values, 50)), 2),
-            "p95": round(float(np.percentile(values, 95)), 2)}
+    return {
+        "p50": round(float(np.percentile(values, 50)), 2),
+        "p95": round(float(np.percentile(values, 95)), 2),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

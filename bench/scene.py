@@ -62,8 +62,7 @@ class _Sprite:
 
 
 def _walk(t: float) -> tuple[float, float, float, float]:
-    return (0.2 + 0.6 * (0.5 - 0.5 * math.cos(t * math.pi / 5)), 0.42, 0.26,
-            6 * math.sin(t * 1.3))
+    return (0.2 + 0.6 * (0.5 - 0.5 * math.cos(t * math.pi / 5)), 0.42, 0.26, 6 * math.sin(t * 1.3))
 
 
 def _cross(t: float) -> tuple[float, float, float, float]:
@@ -96,8 +95,14 @@ ACTORS = (  # back to front
 
 
 class Scene:
-    def __init__(self, width: int = 1280, height: int = 720, fps: float = 30.0,
-                 seconds: float = 10.0, actors: tuple[Actor, ...] = ACTORS) -> None:
+    def __init__(
+        self,
+        width: int = 1280,
+        height: int = 720,
+        fps: float = 30.0,
+        seconds: float = 10.0,
+        actors: tuple[Actor, ...] = ACTORS,
+    ) -> None:
         self.width, self.height, self.fps = width, height, fps
         self.frames = int(round(seconds * fps))
         self.actors = actors
@@ -113,18 +118,20 @@ class Scene:
             x, bw = int(rng.integers(0, w)), int(rng.integers(w // 20, w // 6))
             top = int(rng.integers(h // 5, h // 2))
             colour = rng.integers(60, 200, 3)
-            image[top:, x:x + bw] = colour
+            image[top:, x : x + bw] = colour
             for wy in range(top + 10, h, 28):
                 for wx in range(x + 6, x + bw - 10, 22):
-                    image[wy:wy + 12, wx:wx + 10] = colour * 0.5
+                    image[wy : wy + 12, wx : wx + 10] = colour * 0.5
         image += rng.normal(0, 6, image.shape)
         return np.clip(image, 0, 255).astype(np.uint8)
 
     @cached_property
     def _sprites(self) -> dict[str, _Sprite]:
         detector = FaceDetector(width=640, threshold=0.5)
-        return {person: _cut_head(cv2.imread(str(photo(name))), detector)
-                for person, name in SCENE_PHOTOS.items()}
+        return {
+            person: _cut_head(cv2.imread(str(photo(name))), detector)
+            for person, name in SCENE_PHOTOS.items()
+        }
 
     def frame(self, index: int) -> tuple[np.ndarray, list[TruthFace]]:
         t = index / self.fps
@@ -142,20 +149,33 @@ class Scene:
             if actor.occluded(t):
                 x1, y1, x2, y2 = box
                 bar_top = y1 + int((y2 - y1) * 0.62)
-                image[bar_top:y2 + 4, max(0, x1 - 6):x2 + 6] = (40, 90, 160)
-                owner[bar_top:y2 + 4, max(0, x1 - 6):x2 + 6] = 0
+                image[bar_top : y2 + 4, max(0, x1 - 6) : x2 + 6] = (40, 90, 160)
+                owner[bar_top : y2 + 4, max(0, x1 - 6) : x2 + 6] = 0
             placed.append((actor, box, full_area))
         truth = []
         for actor, box, full_area in placed:
             x1, y1, x2, y2 = box
             number = self.actors.index(actor) + 1
-            truth.append(TruthFace(actor.label, actor.person, actor.person == ALLOWED, box,
-                                   owner[y1:y2, x1:x2] == number, full_area))
+            truth.append(
+                TruthFace(
+                    actor.label,
+                    actor.person,
+                    actor.person == ALLOWED,
+                    box,
+                    owner[y1:y2, x1:x2] == number,
+                    full_area,
+                )
+            )
         return image, truth
 
-    def _paste(self, image: np.ndarray, owner: np.ndarray, number: int, sprite: _Sprite,
-               pose: tuple[float, float, float, float],
-               ) -> tuple[tuple[int, int, int, int], float] | None:
+    def _paste(
+        self,
+        image: np.ndarray,
+        owner: np.ndarray,
+        number: int,
+        sprite: _Sprite,
+        pose: tuple[float, float, float, float],
+    ) -> tuple[tuple[int, int, int, int], float] | None:
         cx, cy, face_h, angle = pose
         fx1, fy1, fx2, fy2 = sprite.face
         scale = face_h * self.height / (fy2 - fy1)
@@ -163,30 +183,50 @@ class Scene:
         matrix = cv2.getRotationMatrix2D(centre, angle, scale)
         matrix[:, 2] += (cx * self.width - centre[0], cy * self.height - centre[1])
         sh, sw = sprite.rgba.shape[:2]
-        corners = cv2.transform(np.array([[[0, 0], [sw, 0], [0, sh], [sw, sh]]], np.float32),
-                                matrix)[0]
+        corners = cv2.transform(
+            np.array([[[0, 0], [sw, 0], [0, sh], [sw, sh]]], np.float32), matrix
+        )[0]
         x1, y1 = (max(0, int(v)) for v in np.floor(corners.min(axis=0)))
         x2, y2 = (int(v) for v in np.ceil(corners.max(axis=0)))
         x2, y2 = min(self.width, x2), min(self.height, y2)
         if x2 <= x1 or y2 <= y1:
             return None
         matrix[:, 2] -= (x1, y1)  # draw into the region of interest only
-        warped = cv2.warpAffine(sprite.rgba, matrix, (x2 - x1, y2 - y1),
-                                flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        warped = cv2.warpAffine(
+            sprite.rgba,
+            matrix,
+            (x2 - x1, y2 - y1),
+            flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+        )
         alpha = warped[:, :, 3:4].astype(np.float32) / 255
         roi = image[y1:y2, x1:x2]
         roi[:] = (warped[:, :, :3] * alpha + roi * (1 - alpha)).astype(np.uint8)
         owner[y1:y2, x1:x2][alpha[:, :, 0] > 0.5] = 0  # hair and shoulders hide what is behind
         face = np.zeros((y2 - y1, x2 - x1), np.uint8)
         axes = (max(1, int((fx2 - fx1) * scale / 2)), max(1, int((fy2 - fy1) * scale / 2)))
-        cv2.ellipse(face, (int(cx * self.width) - x1, int(cy * self.height) - y1), axes, -angle,
-                    0, 360, 1, -1)
+        cv2.ellipse(
+            face,
+            (int(cx * self.width) - x1, int(cy * self.height) - y1),
+            axes,
+            -angle,
+            0,
+            360,
+            1,
+            -1,
+        )
         owner[y1:y2, x1:x2][face > 0] = number
         ys, xs = np.nonzero(face)
         if len(xs) == 0:
             return None
-        return ((int(xs.min()) + x1, int(ys.min()) + y1,
-                 int(xs.max()) + x1 + 1, int(ys.max()) + y1 + 1), math.pi * axes[0] * axes[1])
+        return (
+            (
+                int(xs.min()) + x1,
+                int(ys.min()) + y1,
+                int(xs.max()) + x1 + 1,
+                int(ys.max()) + y1 + 1,
+            ),
+            math.pi * axes[0] * axes[1],
+        )
 
 
 def _cut_head(image: np.ndarray, detector: FaceDetector) -> _Sprite:
@@ -194,15 +234,26 @@ def _cut_head(image: np.ndarray, detector: FaceDetector) -> _Sprite:
     face = max(detector.detect(image), key=lambda d: d.score).box
     fw, fh = face[2] - face[0], face[3] - face[1]
     x1, y1 = max(0, int(face[0] - fw * 0.6)), max(0, int(face[1] - fh * 0.5))
-    x2, y2 = min(image.shape[1], int(face[2] + fw * 0.6)), min(image.shape[0],
-                                                              int(face[3] + fh * 0.6))
+    x2, y2 = (
+        min(image.shape[1], int(face[2] + fw * 0.6)),
+        min(image.shape[0], int(face[3] + fh * 0.6)),
+    )
     crop = image[y1:y2, x1:x2]
     alpha = np.zeros(crop.shape[:2], np.uint8)
-    cv2.ellipse(alpha, (crop.shape[1] // 2, crop.shape[0] // 2),
-                (int(crop.shape[1] * 0.46), int(crop.shape[0] * 0.48)), 0, 0, 360, 255, -1)
+    cv2.ellipse(
+        alpha,
+        (crop.shape[1] // 2, crop.shape[0] // 2),
+        (int(crop.shape[1] * 0.46), int(crop.shape[0] * 0.48)),
+        0,
+        0,
+        360,
+        255,
+        -1,
+    )
     alpha = cv2.GaussianBlur(alpha, (0, 0), max(2.0, fw / 25))
-    return _Sprite(np.dstack([crop, alpha]),
-                   (face[0] - x1, face[1] - y1, face[2] - x1, face[3] - y1))
+    return _Sprite(
+        np.dstack([crop, alpha]), (face[0] - x1, face[1] - y1, face[2] - x1, face[3] - y1)
+    )
 
 
 def write_video(scene: Scene, path: str, audio: bool = True) -> None:

@@ -31,8 +31,13 @@ from .engine.settings import EngineSettings
 LOOKAHEAD = 1.0  # s of later frames analysed before a frame is covered and written
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
-VIDEO_CODECS = {".webm": "libvpx-vp9", ".mkv": "libx264", ".mp4": "libx264", ".mov": "libx264",
-                ".avi": "libx264"}
+VIDEO_CODECS = {
+    ".webm": "libvpx-vp9",
+    ".mkv": "libx264",
+    ".mp4": "libx264",
+    ".mov": "libx264",
+    ".avi": "libx264",
+}
 
 
 class UsageError(Exception):
@@ -55,8 +60,7 @@ def run(options: Options) -> dict[str, Any]:
     if not options.input.is_file():
         raise UsageError(f"{options.input}: no such file")
     gallery = load_allowed(options.allow)
-    engine = PrivacyEngine(options.settings, gallery, threads=options.threads,
-                           lookahead=LOOKAHEAD)
+    engine = PrivacyEngine(options.settings, gallery, threads=options.threads, lookahead=LOOKAHEAD)
     if options.input.suffix.lower() in IMAGE_SUFFIXES:
         report = _image(engine, options)
     else:
@@ -73,8 +77,10 @@ def load_allowed(paths: list[Path]) -> Gallery:
         if path.is_dir():
             photos = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
             if not photos:
-                raise UsageError(f"--allow {path}: the folder has no photos "
-                                 f"({', '.join(sorted(IMAGE_SUFFIXES))})")
+                raise UsageError(
+                    f"--allow {path}: the folder has no photos "
+                    f"({', '.join(sorted(IMAGE_SUFFIXES))})"
+                )
             name = path.name
         elif path.is_file():
             photos, name = [path], path.stem
@@ -87,15 +93,16 @@ def load_allowed(paths: list[Path]) -> Gallery:
             except (PhotoError, EnrolmentError) as error:
                 # One bad photo in a folder (a crowd, a blur) must not cost the whole run;
                 # a person with no usable photo at all would be covered, so that fails.
-                print(f"ciasom anonymize: warning: --allow {photo} skipped: {error.message}",
-                      file=sys.stderr)
+                print(
+                    f"ciasom anonymize: warning: --allow {photo} skipped: {error.message}",
+                    file=sys.stderr,
+                )
                 continue
             for note in enrolment.warnings:
                 print(f"ciasom anonymize: note: --allow {photo}: {note}", file=sys.stderr)
             embeddings.append(enrolment.embedding)
         if not embeddings:
-            raise UsageError(f"--allow {path}: no usable photo of {name} "
-                             f"({len(photos)} tried)")
+            raise UsageError(f"--allow {path}: no usable photo of {name} ({len(photos)} tried)")
         people[name] = np.stack(embeddings)
     return Gallery(people)
 
@@ -134,17 +141,23 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
         times: list[float] = []
         with av.open(str(options.output), "w") as sink:
             video_out = cast(av.VideoStream, sink.add_stream(codec, rate=rate))
-            video_out.width, video_out.height = video_in.codec_context.width, \
-                video_in.codec_context.height
+            video_out.width, video_out.height = (
+                video_in.codec_context.width,
+                video_in.codec_context.height,
+            )
             video_out.pix_fmt = "yuv420p"
             video_out.time_base = video_in.time_base
             # Near-lossless: a face left visible must look exactly as filmed.
-            video_out.options = ({"crf": "18", "preset": "veryfast"} if codec == "libx264"
-                                 else {"crf": "20", "b:v": "0", "row-mt": "1"})
+            video_out.options = (
+                {"crf": "18", "preset": "veryfast"}
+                if codec == "libx264"
+                else {"crf": "20", "b:v": "0", "row-mt": "1"}
+            )
             audio_out = sink.add_stream_from_template(audio_in) if audio_in else None
             streams = [video_in] + ([audio_in] if audio_in else [])
-            progress = tqdm(total=total, unit="frame", disable=not options.progress,
-                            desc=options.input.name)
+            progress = tqdm(
+                total=total, unit="frame", disable=not options.progress, desc=options.input.name
+            )
             stamps: deque[tuple[int | None, Fraction | None]] = deque()
             last_at = -1.0
 
@@ -181,19 +194,27 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
 
 
 def _frame_entry(index: int, result: FrameResult) -> dict[str, Any]:
-    entry: dict[str, Any] = {"index": index, "faces": [
-        {"box": [round(v, 1) for v in face.box],
-         "mosaic": list(face.mosaic) if face.mosaic else None,
-         "track": face.track, "person": face.person,
-         "distance": round(face.distance, 3) if face.distance is not None else None}
-        for face in result.faces]}
+    entry: dict[str, Any] = {
+        "index": index,
+        "faces": [
+            {
+                "box": [round(v, 1) for v in face.box],
+                "mosaic": list(face.mosaic) if face.mosaic else None,
+                "track": face.track,
+                "person": face.person,
+                "distance": round(face.distance, 3) if face.distance is not None else None,
+            }
+            for face in result.faces
+        ],
+    }
     if result.degraded:
         entry["degraded"] = result.degraded  # the whole frame was covered
     return entry
 
 
-def _report(width: int, height: int, fps: float, entries: list[dict[str, Any]],
-            times: list[float]) -> dict[str, Any]:
+def _report(
+    width: int, height: int, fps: float, entries: list[dict[str, Any]], times: list[float]
+) -> dict[str, Any]:
     return {
         "video": {"width": width, "height": height, "fps": round(fps, 3), "frames": len(entries)},
         "frames": entries,

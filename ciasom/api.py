@@ -34,18 +34,31 @@ urlpatterns = [
     path("people/<int:pk>", faces.PersonView.as_view(), name="api-person"),
     path("people/<int:pk>/photos", faces.PhotosView.as_view(), name="api-photos"),
     path("people/<int:pk>/photos/<int:photo_pk>", faces.PhotoView.as_view(), name="api-photo"),
-    path("people/<int:pk>/photos/<int:photo_pk>/face.jpg", faces.PhotoFaceView.as_view(),
-         name="api-photo-face"),
-    path("people/<int:pk>/photos/<int:photo_pk>/face", faces.PhotoChoiceView.as_view(),
-         name="api-photo-choice"),
-    path("people/<int:pk>/photos/<int:photo_pk>/faces/<int:index>.jpg",
-         faces.PhotoCandidateView.as_view(), name="api-photo-candidate"),
+    path(
+        "people/<int:pk>/photos/<int:photo_pk>/face.jpg",
+        faces.PhotoFaceView.as_view(),
+        name="api-photo-face",
+    ),
+    path(
+        "people/<int:pk>/photos/<int:photo_pk>/face",
+        faces.PhotoChoiceView.as_view(),
+        name="api-photo-choice",
+    ),
+    path(
+        "people/<int:pk>/photos/<int:photo_pk>/faces/<int:index>.jpg",
+        faces.PhotoCandidateView.as_view(),
+        name="api-photo-candidate",
+    ),
     path("broadcasts", broadcasts.BroadcastsView.as_view(), name="api-broadcasts"),
     path("broadcasts/<int:pk>", broadcasts.BroadcastView.as_view(), name="api-broadcast"),
-    path("broadcasts/<int:pk>/end", broadcasts.EndBroadcastView.as_view(),
-         name="api-broadcast-end"),
+    path(
+        "broadcasts/<int:pk>/end", broadcasts.EndBroadcastView.as_view(), name="api-broadcast-end"
+    ),
     # JSON unless YAML is asked for (?format=yaml or Accept): JSON is also valid YAML, so
     # every OpenAPI tool reads it, and scripts can json-decode it.
-    path("schema", SpectacularAPIView.as_view(
-        renderer_classes=[OpenApiJsonRenderer, OpenApiYamlRenderer]), name="api-schema"),
+    path(
+        "schema",
+        SpectacularAPIView.as_view(renderer_classes=[OpenApiJsonRenderer, OpenApiYamlRenderer]),
+        name="api-schema",
+    ),
 ]

@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
 
     web = commands.add_parser(
-        "web", help="pages, API and WHIP/WHEP signalling under gunicorn; media on the nodes")
+        "web", help="pages, API and WHIP/WHEP signalling under gunicorn; media on the nodes"
+    )
     web.add_argument("--host", default="127.0.0.1")
     web.add_argument("--port", type=int, default=8000)
     web.add_argument("--workers", type=int, default=2)
@@ -28,19 +29,30 @@ def main(argv: list[str] | None = None) -> int:
     node.add_argument("--host", default="127.0.0.1")
     node.add_argument("--port", type=int, default=8100)
     node.add_argument("--name", required=True)
-    node.add_argument("--capacity", type=int, metavar="STREAMS",
-                      help="broadcasts held at once (default: what the cores carry at 720p30)")
+    node.add_argument(
+        "--capacity",
+        type=int,
+        metavar="STREAMS",
+        help="broadcasts held at once (default: what the cores carry at 720p30)",
+    )
 
     nodes = commands.add_parser("nodes", help="the registered media nodes")
     nodes.add_argument("--json", action="store_true")
 
     anonymize = commands.add_parser(
-        "anonymize", help="cover every face but the allowed people's in a video or image")
+        "anonymize", help="cover every face but the allowed people's in a video or image"
+    )
     anonymize.add_argument("input", type=Path)
     anonymize.add_argument("-o", "--output", type=Path, required=True)
-    anonymize.add_argument("--allow", type=Path, action="append", default=[], metavar="PATH",
-                           help="one allowed person: a photo, or a folder of their photos "
-                                "(named after them); repeat for several people")
+    anonymize.add_argument(
+        "--allow",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="one allowed person: a photo, or a folder of their photos "
+        "(named after them); repeat for several people",
+    )
     anonymize.add_argument("--mode", choices=MODES, default="except")
     anonymize.add_argument("--style", choices=STYLES, default="pixelate")
     anonymize.add_argument("--report", type=Path, metavar="REPORT.json")
@@ -89,16 +101,25 @@ def _anonymize(args: argparse.Namespace) -> int:
 
     if args.threads < 1:
         return main_error("--threads must be at least 1")
-    options = Options(args.input, args.output, args.allow,
-                      EngineSettings(mode=args.mode, style=args.style), args.report,
-                      args.threads, progress=sys.stderr.isatty())
+    options = Options(
+        args.input,
+        args.output,
+        args.allow,
+        EngineSettings(mode=args.mode, style=args.style),
+        args.report,
+        args.threads,
+        progress=sys.stderr.isatty(),
+    )
     try:
         report = run(options)
     except UsageError as error:
         return main_error(str(error))
     timing = report["timing"]
-    print(f"{report['video']['frames']} frames written to {args.output} "
-          f"({timing['frames_per_second']} frames/s)", file=sys.stderr)
+    print(
+        f"{report['video']['frames']} frames written to {args.output} "
+        f"({timing['frames_per_second']} frames/s)",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -201,9 +201,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50  # hard guard; 20 is checked with a clear mess
 CIASOM_MAX_PEOPLE_PER_ACCOUNT = int(os.environ.get("CIASOM_MAX_PEOPLE_PER_ACCOUNT", 50))
 CIASOM_MAX_PHOTOS_PER_ACCOUNT = int(os.environ.get("CIASOM_MAX_PHOTOS_PER_ACCOUNT", 500))
 CIASOM_MAX_STORED_BYTES_PER_ACCOUNT = int(
-    os.environ.get("CIASOM_MAX_STORED_BYTES_PER_ACCOUNT", 1024 * 1024 * 1024))
+    os.environ.get("CIASOM_MAX_STORED_BYTES_PER_ACCOUNT", 1024 * 1024 * 1024)
+)
 CIASOM_MAX_QUEUED_PHOTOS_PER_ACCOUNT = int(
-    os.environ.get("CIASOM_MAX_QUEUED_PHOTOS_PER_ACCOUNT", 100))
+    os.environ.get("CIASOM_MAX_QUEUED_PHOTOS_PER_ACCOUNT", 100)
+)
 
 # Background work (face enrolment). Threads in the server process; with REDIS_URL the
 # queue lives in Redis so several server processes share it and nothing queued is lost.

@@ -24,5 +24,6 @@ def _isolated_data(request, tmp_path):
 
 def _uses_django(request) -> bool:
     return any(m.name == "django_db" for m in request.node.iter_markers()) or any(
-        name in request.fixturenames for name in ("client", "db", "transactional_db",
-                                                  "admin_client", "live_server"))
+        name in request.fixturenames
+        for name in ("client", "db", "transactional_db", "admin_client", "live_server")
+    )

@@ -21,8 +21,9 @@ User = get_user_model()
 
 
 class SignupSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(write_only=True, max_length=128,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
     email = serializers.EmailField(required=False, allow_blank=True)
 
     class Meta:
@@ -82,12 +83,15 @@ class AccountsView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=SignupSerializer, responses={201: SignupSerializer},
-                   summary="Create an account")
+    @extend_schema(
+        request=SignupSerializer, responses={201: SignupSerializer}, summary="Create an account"
+    )
     def post(self, request):
         if ratelimit.signup_blocked(request):
-            return Response({"detail": _("Too many sign-ups from your network. Try again later.")},
-                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return Response(
+                {"detail": _("Too many sign-ups from your network. Try again later.")},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         serializer = SignupSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.save()
@@ -101,24 +105,30 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=CredentialsSerializer,
-                   responses={200: inline_serializer("TokenAnswer",
-                                                     {"token": serializers.CharField()})},
-                   summary="Get an API token")
+    @extend_schema(
+        request=CredentialsSerializer,
+        responses={200: inline_serializer("TokenAnswer", {"token": serializers.CharField()})},
+        summary="Get an API token",
+    )
     def post(self, request):
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         username = serializer.validated_data["username"]
         if ratelimit.login_blocked(request, username):
             detail = _("Too many failed log-ins. Wait 15 minutes and try again.")
-            return Response({"detail": detail}, status=status.HTTP_429_TOO_MANY_REQUESTS,
-                            headers={"Retry-After": "900"})
-        user = authenticate(request, username=username,
-                            password=serializer.validated_data["password"])
+            return Response(
+                {"detail": detail},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": "900"},
+            )
+        user = authenticate(
+            request, username=username, password=serializer.validated_data["password"]
+        )
         if user is None:
             ratelimit.login_failed(request, username)
-            return Response({"detail": _("Wrong username or password.")},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("Wrong username or password.")}, status=status.HTTP_400_BAD_REQUEST
+            )
         ratelimit.login_succeeded(request, username)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
@@ -142,22 +152,27 @@ class MeView(APIView):
             profile.save(update_fields=["nickname"])
         return Response(MeSerializer().to_representation(user))
 
-    @extend_schema(request=PasswordSerializer, responses={204: None},
-                   summary="Delete my account and everything in it (password required)")
+    @extend_schema(
+        request=PasswordSerializer,
+        responses={204: None},
+        summary="Delete my account and everything in it (password required)",
+    )
     def delete(self, request):
         serializer = PasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if not request.user.check_password(serializer.validated_data["password"]):
-            return Response({"detail": _("The password is not correct.")},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": _("The password is not correct.")}, status=status.HTTP_400_BAD_REQUEST
+            )
         delete_account(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class StreamKeyView(APIView):
-    @extend_schema(request=None,
-                   responses={200: inline_serializer("StreamKey",
-                                                     {"stream_key": serializers.CharField()})},
-                   summary="Make a new stream key (the old one stops working)")
+    @extend_schema(
+        request=None,
+        responses={200: inline_serializer("StreamKey", {"stream_key": serializers.CharField()})},
+        summary="Make a new stream key (the old one stops working)",
+    )
     def post(self, request):
         return Response({"stream_key": profile_of(request.user).regenerate_stream_key()})

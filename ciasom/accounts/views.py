@@ -104,8 +104,9 @@ def me(request: HttpRequest) -> HttpResponse:
 @require_POST
 def regenerate_stream_key(request: HttpRequest) -> HttpResponse:
     profile_of(request.user).regenerate_stream_key()
-    messages.success(request,
-                     _("New stream key made. Update it in OBS; the old one stops working."))
+    messages.success(
+        request, _("New stream key made. Update it in OBS; the old one stops working.")
+    )
     return redirect("me")
 
 

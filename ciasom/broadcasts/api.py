@@ -27,8 +27,18 @@ from ciasom.broadcasts.queries import SORTS, live_broadcasts
 from ciasom.engine.settings import PRIVACY_DELAY_MS_MAX, PRIVACY_DELAY_MS_MIN
 from ciasom.faces.models import Person
 
-PUBLIC_FIELDS = ["id", "title", "host", "category", "viewers", "is_live", "started_at",
-                 "thumbnail_url", "watch_url", "whep_url"]
+PUBLIC_FIELDS = [
+    "id",
+    "title",
+    "host",
+    "category",
+    "viewers",
+    "is_live",
+    "started_at",
+    "thumbnail_url",
+    "watch_url",
+    "whep_url",
+]
 
 
 class PublicBroadcastSerializer(serializers.ModelSerializer):
@@ -69,12 +79,33 @@ class BroadcastSerializer(PublicBroadcastSerializer):
 
     class Meta:
         model = Broadcast
-        fields = [*PUBLIC_FIELDS, "mode", "style", "strength", "privacy_delay_ms",
-                  "visible_people", "whip_url",
-                  "ended_at", "created_at", "warning", "block"]
-        read_only_fields = [f for f in fields
-                            if f not in {"title", "category", "mode", "style", "strength",
-                                         "privacy_delay_ms", "visible_people"}]
+        fields = [
+            *PUBLIC_FIELDS,
+            "mode",
+            "style",
+            "strength",
+            "privacy_delay_ms",
+            "visible_people",
+            "whip_url",
+            "ended_at",
+            "created_at",
+            "warning",
+            "block",
+        ]
+        read_only_fields = [
+            f
+            for f in fields
+            if f
+            not in {
+                "title",
+                "category",
+                "mode",
+                "style",
+                "strength",
+                "privacy_delay_ms",
+                "visible_people",
+            }
+        ]
 
     def get_warning(self, broadcast: Broadcast) -> str | None:
         if broadcast.mode == Broadcast.Mode.OFF:
@@ -83,16 +114,27 @@ class BroadcastSerializer(PublicBroadcastSerializer):
             return _("No visible people chosen: every face will be mosaicked.")
         return None
 
-    @extend_schema_field(inline_serializer("Block", {
-        "until": serializers.DateTimeField(), "reason": serializers.CharField(),
-        "message": serializers.CharField()}, allow_null=True))
+    @extend_schema_field(
+        inline_serializer(
+            "Block",
+            {
+                "until": serializers.DateTimeField(),
+                "reason": serializers.CharField(),
+                "message": serializers.CharField(),
+            },
+            allow_null=True,
+        )
+    )
     def get_block(self, broadcast: Broadcast) -> dict | None:
         """Why the host cannot go live now (a moderator ended a broadcast of theirs)."""
         block = Broadcast.block_on(broadcast.owner_id)
         if block is None:
             return None
-        return {"until": block.blocked_until, "reason": block.block_reason,
-                "message": block.block_message()}
+        return {
+            "until": block.blocked_until,
+            "reason": block.block_reason,
+            "message": block.block_message(),
+        }
 
     def validate_title(self, title: str) -> str:
         title = title.strip()
@@ -102,8 +144,12 @@ class BroadcastSerializer(PublicBroadcastSerializer):
 
 
 LIST_PARAMETERS = [
-    OpenApiParameter("live", OpenApiTypes.INT, enum=[0, 1],
-                     description="1: every live broadcast (public); otherwise my broadcasts"),
+    OpenApiParameter(
+        "live",
+        OpenApiTypes.INT,
+        enum=[0, 1],
+        description="1: every live broadcast (public); otherwise my broadcasts",
+    ),
     OpenApiParameter("q", OpenApiTypes.STR, description="search in title and host name"),
     OpenApiParameter("category", OpenApiTypes.STR, enum=Broadcast.Category.values),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS)),
@@ -119,13 +165,15 @@ class BroadcastsView(APIView):
     @extend_schema(
         parameters=LIST_PARAMETERS,
         responses=inline_serializer("BroadcastList", {"results": BroadcastSerializer(many=True)}),
-        summary="Live list (?live=1, public) or my broadcasts", operation_id="broadcasts_list",
+        summary="Live list (?live=1, public) or my broadcasts",
+        operation_id="broadcasts_list",
     )
     def get(self, request):
         params = request.query_params
         if params.get("live") in {"1", "true", "yes"}:
-            found = live_broadcasts(params.get("q", ""), params.get("category", ""),
-                                    params.get("sort", "viewers"))
+            found = live_broadcasts(
+                params.get("q", ""), params.get("category", ""), params.get("sort", "viewers")
+            )
             return Response({"results": PublicBroadcastSerializer(found, many=True).data})
         if not request.user.is_authenticated:
             raise NotAuthenticated(_("Log in to list your broadcasts, or ask for ?live=1."))
@@ -134,14 +182,19 @@ class BroadcastsView(APIView):
         data = BroadcastSerializer(mine, many=True, context={"request": request}).data
         return Response({"results": data})
 
-    @extend_schema(request=BroadcastSerializer, responses={201: BroadcastSerializer},
-                   summary="Create a broadcast")
+    @extend_schema(
+        request=BroadcastSerializer,
+        responses={201: BroadcastSerializer},
+        summary="Create a broadcast",
+    )
     def post(self, request):
         serializer = BroadcastSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         broadcast = serializer.save(owner=request.user)
-        return Response(BroadcastSerializer(broadcast, context={"request": request}).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            BroadcastSerializer(broadcast, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class BroadcastView(APIView):
@@ -151,8 +204,7 @@ class BroadcastView(APIView):
         return super().get_permissions()
 
     def _find(self, request, pk: int) -> Broadcast:
-        broadcast = (Broadcast.objects.select_related("owner__profile")
-                     .filter(pk=pk).first())
+        broadcast = Broadcast.objects.select_related("owner__profile").filter(pk=pk).first()
         if broadcast is None:
             raise Http404(_("No such broadcast."))
         if broadcast.owner_id != getattr(request.user, "pk", None):
@@ -162,20 +214,26 @@ class BroadcastView(APIView):
                 raise PermissionDenied(_("This broadcast belongs to another host."))
         return broadcast
 
-    @extend_schema(responses=BroadcastSerializer,
-                   summary="A broadcast (others see only a live one, public fields only)")
+    @extend_schema(
+        responses=BroadcastSerializer,
+        summary="A broadcast (others see only a live one, public fields only)",
+    )
     def get(self, request, pk: int):
         broadcast = self._find(request, pk)
         if broadcast.owner_id == request.user.pk:
             return Response(BroadcastSerializer(broadcast, context={"request": request}).data)
         return Response(PublicBroadcastSerializer(broadcast).data)
 
-    @extend_schema(request=BroadcastSerializer, responses=BroadcastSerializer,
-                   summary="Change settings; applies to a live broadcast at once")
+    @extend_schema(
+        request=BroadcastSerializer,
+        responses=BroadcastSerializer,
+        summary="Change settings; applies to a live broadcast at once",
+    )
     def patch(self, request, pk: int):
         broadcast = self._find(request, pk)
-        serializer = BroadcastSerializer(broadcast, data=request.data, partial=True,
-                                         context={"request": request})
+        serializer = BroadcastSerializer(
+            broadcast, data=request.data, partial=True, context={"request": request}
+        )
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():  # the live engine gets the settings and people together
             broadcast = serializer.save()

@@ -224,20 +224,24 @@ class Broadcast(models.Model):
         self.blocked_until = timezone.now() + timedelta(hours=hours)
         self.block_reason = reason[:300]
         Broadcast.objects.filter(pk=self.pk).update(
-            blocked_until=self.blocked_until, block_reason=self.block_reason)
+            blocked_until=self.blocked_until, block_reason=self.block_reason
+        )
         self.end()
 
     @staticmethod
     def block_on(owner_id: int | None) -> Broadcast | None:
         """The moderator-ended broadcast that keeps this host off the air now, if any."""
-        return (Broadcast.objects.filter(owner_id=owner_id, blocked_until__gt=timezone.now())
-                .order_by("-blocked_until").first())
+        return (
+            Broadcast.objects.filter(owner_id=owner_id, blocked_until__gt=timezone.now())
+            .order_by("-blocked_until")
+            .first()
+        )
 
     def block_message(self) -> str:
         until = timezone.localtime(self.blocked_until).strftime("%Y-%m-%d %H:%M %Z")
-        return _("A moderator ended “%(title)s”: %(reason)s You can go live again after "
-                 "%(until)s.") % {"title": self.title, "reason": self.block_reason,
-                                   "until": until}
+        return _(
+            "A moderator ended “%(title)s”: %(reason)s You can go live again after %(until)s."
+        ) % {"title": self.title, "reason": self.block_reason, "until": until}
 
     def set_viewers(self, count: int) -> None:
         self.viewers = max(0, count)

@@ -19,7 +19,8 @@ def live_broadcasts(q: str = "", category: str = "", sort: str = "viewers") -> Q
     q = clean_text(q)
     if q:
         qs = qs.filter(
-            Q(title__icontains=q) | Q(owner__username__icontains=q)
+            Q(title__icontains=q)
+            | Q(owner__username__icontains=q)
             | Q(owner__profile__nickname__icontains=q)
         )
     if category in Broadcast.Category.values:

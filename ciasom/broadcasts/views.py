@@ -59,8 +59,12 @@ def create(request: HttpRequest) -> HttpResponse:
         form.save_m2m()
         messages.success(request, _("Broadcast created."))
         return redirect("broadcast", pk=broadcast.pk)
-    return render(request, "broadcasts/edit.html", {"form": form, "broadcast": None},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "broadcasts/edit.html",
+        {"form": form, "broadcast": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

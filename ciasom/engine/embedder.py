@@ -25,9 +25,11 @@ class FaceEmbedder:
 
     def __init__(self) -> None:
         self._landmarks = dlib.shape_predictor(
-            face_recognition_models.pose_predictor_five_point_model_location())
+            face_recognition_models.pose_predictor_five_point_model_location()
+        )
         self._resnet = dlib.face_recognition_model_v1(
-            face_recognition_models.face_recognition_model_location())
+            face_recognition_models.face_recognition_model_location()
+        )
         self._lock = threading.Lock()
 
     def embed(self, frame_bgr: np.ndarray, box: Box) -> np.ndarray:
@@ -37,8 +39,9 @@ class FaceEmbedder:
         x1, y1 = max(0, x1), max(0, y1)
         x2, y2 = min(width, x2), min(height, y2)
         crop = cv2.cvtColor(frame_bgr[y1:y2, x1:x2], cv2.COLOR_BGR2RGB)
-        rect = dlib.rectangle(int(box[0]) - x1, int(box[1]) - y1,
-                              int(box[2]) - x1, int(box[3]) - y1)
+        rect = dlib.rectangle(
+            int(box[0]) - x1, int(box[1]) - y1, int(box[2]) - x1, int(box[3]) - y1
+        )
         with self._lock:
             shape = self._landmarks(crop, rect)
             descriptor = self._resnet.compute_face_descriptor(crop, shape)
@@ -55,8 +58,9 @@ class EmbedderProcess:
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")  # never fork a threaded server
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context,
-                                         initializer=_start_worker)
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=_start_worker
+        )
 
     def embed(self, frame_bgr: np.ndarray, box: Box) -> np.ndarray:
         return self._pool.submit(_embed_in_worker, frame_bgr, box).result()

@@ -26,8 +26,9 @@ class Gallery:
 
     def __init__(self, people: dict[str, np.ndarray]) -> None:
         self._names = list(people)
-        self._embeddings = [np.asarray(e, dtype=np.float32).reshape(-1, EMBEDDING_SIZE)
-                            for e in people.values()]
+        self._embeddings = [
+            np.asarray(e, dtype=np.float32).reshape(-1, EMBEDDING_SIZE) for e in people.values()
+        ]
 
     @classmethod
     def empty(cls) -> Gallery:
@@ -44,8 +45,10 @@ class Gallery:
         """Nearest person by their nearest photo; `person` only when the match is clear."""
         if not self._names:
             return Match(None, None)
-        distances = [float(np.min(np.linalg.norm(e - embedding, axis=1))) if len(e) else np.inf
-                     for e in self._embeddings]
+        distances = [
+            float(np.min(np.linalg.norm(e - embedding, axis=1))) if len(e) else np.inf
+            for e in self._embeddings
+        ]
         order = np.argsort(distances)
         best = float(distances[order[0]])
         runner_up = float(distances[order[1]]) if len(order) > 1 else np.inf

@@ -16,8 +16,9 @@ BLOCKS_ACROSS_FACE = {1: 10, 2: 8, 3: 6, 4: 5, 5: 4}
 BOX_COLOUR = (48, 48, 48)
 
 
-def cover(frame: np.ndarray, face: Box, style: Style = "pixelate", margin: float = 0.3,
-          strength: int = 3) -> tuple[int, int, int, int] | None:
+def cover(
+    frame: np.ndarray, face: Box, style: Style = "pixelate", margin: float = 0.3, strength: int = 3
+) -> tuple[int, int, int, int] | None:
     """Cover one face in place; returns the pixel area covered (None if off-frame)."""
     height, width = frame.shape[:2]
     x1, y1, x2, y2 = clip(enlarge(face, 1 + margin), width, height)
@@ -50,15 +51,17 @@ def cover_whole_frame(frame: np.ndarray) -> np.ndarray:
 
 def _pixelate(region: np.ndarray, block: int) -> None:
     h, w = region.shape[:2]
-    small = cv2.resize(region, (max(1, -(-w // block)), max(1, -(-h // block))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        region, (max(1, -(-w // block)), max(1, -(-h // block))), interpolation=cv2.INTER_AREA
+    )
     region[:] = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
 
 
 def _blur(region: np.ndarray, block: int) -> None:
     """A heavy blur done cheaply: shrink to block scale, smooth, grow back."""
     h, w = region.shape[:2]
-    small = cv2.resize(region, (max(1, -(-w // block)), max(1, -(-h // block))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        region, (max(1, -(-w // block)), max(1, -(-h // block))), interpolation=cv2.INTER_AREA
+    )
     small = cv2.GaussianBlur(small, (3, 3), 0)
     region[:] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)

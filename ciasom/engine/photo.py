@@ -31,7 +31,8 @@ def read_photo(data: bytes) -> np.ndarray:
                 raise PhotoError(
                     "too_large",
                     f"The image is {image.width}x{image.height} pixels; at most "
-                    f"{MAX_PIXELS // 1_000_000} megapixels are accepted.")
+                    f"{MAX_PIXELS // 1_000_000} megapixels are accepted.",
+                )
             image.load()
             upright = ImageOps.exif_transpose(image).convert("RGB")
     except PhotoError:
@@ -39,7 +40,9 @@ def read_photo(data: bytes) -> np.ndarray:
     except Image.DecompressionBombError as error:  # Pillow's own, even larger, limit
         raise PhotoError("too_large", f"The image has too many pixels: {error}") from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise PhotoError("unreadable", "The file is not an image we can read "
-                         f"(JPEG, PNG, WebP, BMP, TIFF): {error}") from error
+        raise PhotoError(
+            "unreadable",
+            f"The file is not an image we can read (JPEG, PNG, WebP, BMP, TIFF): {error}",
+        ) from error
     rgb = np.asarray(upright, dtype=np.uint8)
     return np.ascontiguousarray(rgb[:, :, ::-1])

@@ -35,8 +35,13 @@ def crop_for_look(frame: np.ndarray, track: Track, at: float) -> FaceCrop:
     height, width = frame.shape[:2]
     x1, y1, x2, y2 = clip(enlarge(track.box, 1.6), width, height)
     b = track.box
-    return FaceCrop(track.id, track.epoch, at, frame[y1:y2, x1:x2].copy(),
-                    (b[0] - x1, b[1] - y1, b[2] - x1, b[3] - y1))
+    return FaceCrop(
+        track.id,
+        track.epoch,
+        at,
+        frame[y1:y2, x1:x2].copy(),
+        (b[0] - x1, b[1] - y1, b[2] - x1, b[3] - y1),
+    )
 
 
 class Embedder(Protocol):

@@ -33,8 +33,19 @@ class PhotoSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Photo
-        fields = ["id", "status", "reason", "reason_text", "message", "warnings",
-                  "original_name", "thumbnail_url", "faces", "created_at", "processed_at"]
+        fields = [
+            "id",
+            "status",
+            "reason",
+            "reason_text",
+            "message",
+            "warnings",
+            "original_name",
+            "thumbnail_url",
+            "faces",
+            "created_at",
+            "processed_at",
+        ]
         read_only_fields = fields
 
     def get_thumbnail_url(self, photo: Photo) -> str | None:
@@ -45,10 +56,16 @@ class PhotoSerializer(serializers.ModelSerializer):
     @extend_schema_field(FaceFoundSerializer(many=True))
     def get_faces(self, photo: Photo) -> list[dict]:
         """The faces to choose from while reason is choose_face (else empty)."""
-        return [{"index": i, "box": c["box"],
-                 "thumbnail_url": reverse("api-photo-candidate", args=[photo.person_id,
-                                                                        photo.pk, i])}
-                for i, c in enumerate(photo.candidates)]
+        return [
+            {
+                "index": i,
+                "box": c["box"],
+                "thumbnail_url": reverse(
+                    "api-photo-candidate", args=[photo.person_id, photo.pk, i]
+                ),
+            }
+            for i, c in enumerate(photo.candidates)
+        ]
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -95,19 +112,25 @@ def _save_person(serializer, **kwargs) -> Person:
             return serializer.save(**kwargs)
     except IntegrityError as error:  # two requests racing for the same name
         raise serializers.ValidationError(
-            {"name": [_("You already enrolled someone with this name.")]}) from error
+            {"name": [_("You already enrolled someone with this name.")]}
+        ) from error
 
 
 class PeopleView(APIView):
-    @extend_schema(responses=inline_serializer(
-        "PeopleList", {"results": PersonListSerializer(many=True)}),
-        summary="My enrolled people", operation_id="people_list")
+    @extend_schema(
+        responses=inline_serializer("PeopleList", {"results": PersonListSerializer(many=True)}),
+        summary="My enrolled people",
+        operation_id="people_list",
+    )
     def get(self, request):
         people = Person.objects.filter(owner=request.user).with_counts()
         return Response({"results": PersonListSerializer(people, many=True).data})
 
-    @extend_schema(request=PersonSerializer, responses={201: PersonSerializer},
-                   summary="Enrol a person (then upload photos)")
+    @extend_schema(
+        request=PersonSerializer,
+        responses={201: PersonSerializer},
+        summary="Enrol a person (then upload photos)",
+    )
     def post(self, request):
         serializer = PersonSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -124,20 +147,26 @@ class PersonView(APIView):
     def get(self, request, pk: int):
         return Response(PersonSerializer(own_person(request, pk)).data)
 
-    @extend_schema(request=PersonSerializer, responses=PersonSerializer,
-                   summary="Rename, or change keep_photos")
+    @extend_schema(
+        request=PersonSerializer,
+        responses=PersonSerializer,
+        summary="Rename, or change keep_photos",
+    )
     def patch(self, request, pk: int):
         person = own_person(request, pk)
-        serializer = PersonSerializer(person, data=request.data, partial=True,
-                                      context={"request": request})
+        serializer = PersonSerializer(
+            person, data=request.data, partial=True, context={"request": request}
+        )
         serializer.is_valid(raise_exception=True)
         person = _save_person(serializer)
         if not person.keep_photos:
             person.discard_originals()
         return Response(PersonSerializer(own_person(request, pk)).data)
 
-    @extend_schema(responses={204: None},
-                   summary="Forget a person: photos, face crops and embeddings are deleted")
+    @extend_schema(
+        responses={204: None},
+        summary="Forget a person: photos, face crops and embeddings are deleted",
+    )
     def delete(self, request, pk: int):
         own_person(request, pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -146,21 +175,38 @@ class PersonView(APIView):
 class PhotosView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(responses=inline_serializer("PhotoList",
-                                               {"results": PhotoSerializer(many=True)}),
-                   summary="A person's photos", operation_id="people_photos_list")
+    @extend_schema(
+        responses=inline_serializer("PhotoList", {"results": PhotoSerializer(many=True)}),
+        summary="A person's photos",
+        operation_id="people_photos_list",
+    )
     def get(self, request, pk: int):
         person = own_person(request, pk)
         return Response({"results": PhotoSerializer(person.photos.all(), many=True).data})
 
     @extend_schema(
-        request={"multipart/form-data": inline_serializer("PhotoUpload", {
-            "photos": serializers.ListField(child=serializers.FileField())})},
-        responses={202: inline_serializer("PhotosAccepted", {
-            "photos": inline_serializer("PhotoQueued", {
-                "id": serializers.IntegerField(), "status": serializers.CharField(),
-                "reason": serializers.CharField(), "message": serializers.CharField()},
-                many=True)})},
+        request={
+            "multipart/form-data": inline_serializer(
+                "PhotoUpload", {"photos": serializers.ListField(child=serializers.FileField())}
+            )
+        },
+        responses={
+            202: inline_serializer(
+                "PhotosAccepted",
+                {
+                    "photos": inline_serializer(
+                        "PhotoQueued",
+                        {
+                            "id": serializers.IntegerField(),
+                            "status": serializers.CharField(),
+                            "reason": serializers.CharField(),
+                            "message": serializers.CharField(),
+                        },
+                        many=True,
+                    )
+                },
+            )
+        },
         summary="Upload 1-20 photos (field `photos`, ≤ 20 MB each); processed in the background",
     )
     def post(self, request, pk: int):
@@ -170,8 +216,10 @@ class PhotosView(APIView):
             photos = store_uploads(person, files)
         except (UploadRefused, quotas.QuotaExceeded) as refused:
             return Response({"detail": refused.message}, status=refused.status)
-        body = [{"id": p.pk, "status": p.status, "reason": p.reason, "message": p.message}
-                for p in photos]
+        body = [
+            {"id": p.pk, "status": p.status, "reason": p.reason, "message": p.message}
+            for p in photos
+        ]
         return Response({"photos": body}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -194,14 +242,22 @@ class PhotoChoiceView(APIView):
 
     @extend_schema(
         request=inline_serializer("FaceChoice", {"face": serializers.IntegerField()}),
-        responses=PhotoSerializer, summary="Choose the face that is this person")
+        responses=PhotoSerializer,
+        summary="Choose the face that is this person",
+    )
     def post(self, request, pk: int, photo_pk: int):
-        photo = get_object_or_404(Photo.objects.select_related("person"), pk=photo_pk,
-                                  person_id=pk, person__owner=request.user)
+        photo = get_object_or_404(
+            Photo.objects.select_related("person"),
+            pk=photo_pk,
+            person_id=pk,
+            person__owner=request.user,
+        )
         face = request.data.get("face")
         if isinstance(face, bool) or not isinstance(face, int):
-            return Response({"face": [_("An integer index from the photo's faces.")]},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"face": [_("An integer index from the photo's faces.")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         try:
             photo = choose_face(photo, face)
         except ChoiceRefused as refused:

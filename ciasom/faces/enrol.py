@@ -47,8 +47,11 @@ def enrol(photo_id: int) -> None:
         # Never leave a photo "processing" for ever: record the failure, then re-raise
         # so the runner logs it.
         Photo.objects.filter(pk=photo_id, status=Photo.Status.PENDING).update(
-            status=Photo.Status.REJECTED, reason="error",
-            message="The photo could not be processed.", processed_at=timezone.now())
+            status=Photo.Status.REJECTED,
+            reason="error",
+            message="The photo could not be processed.",
+            processed_at=timezone.now(),
+        )
         raise
 
 
@@ -73,14 +76,18 @@ def _enrol_claimed(photo_id: int) -> None:
         # description (not the photo) until the host says which one is this person.
         storage = Photo._meta.get_field("thumbnail").storage
         candidates: list[dict[str, Any]] = [
-            {"box": [int(v) for v in face.box],
-             "thumbnail": storage.save(thumbnail_path(photo, "face.jpg"),
-                                       ContentFile(face_thumbnail(face.crop))),
-             "embedding": base64.b64encode(_embedding_bytes(face.embedding)).decode()}
+            {
+                "box": [int(v) for v in face.box],
+                "thumbnail": storage.save(
+                    thumbnail_path(photo, "face.jpg"), ContentFile(face_thumbnail(face.crop))
+                ),
+                "embedding": base64.b64encode(_embedding_bytes(face.embedding)).decode(),
+            }
             for face in ambiguous.faces
         ]
-        if not _finish(photo, Photo.Status.REJECTED, ambiguous.code, ambiguous.message,
-                       candidates=candidates):
+        if not _finish(
+            photo, Photo.Status.REJECTED, ambiguous.code, ambiguous.message, candidates=candidates
+        ):
             for candidate in candidates:
                 storage.delete(candidate["thumbnail"])
     except (PhotoError, EnrolmentError) as error:
@@ -119,10 +126,19 @@ def choose_face(photo: Photo, index: int) -> Photo:
     chosen = candidates[index]
     with transaction.atomic():
         updated = Photo.objects.filter(
-            pk=photo.pk, reason=Photo.Reason.CHOOSE_FACE, thumbnail=""  # not chosen yet
-        ).update(status=Photo.Status.ACCEPTED, reason="", message="",
-                 warnings=["chosen by hand"], embedding=base64.b64decode(chosen["embedding"]),
-                 thumbnail=chosen["thumbnail"], face_box=chosen["box"], candidates=[])
+            pk=photo.pk,
+            reason=Photo.Reason.CHOOSE_FACE,
+            thumbnail="",  # not chosen yet
+        ).update(
+            status=Photo.Status.ACCEPTED,
+            reason="",
+            message="",
+            warnings=["chosen by hand"],
+            embedding=base64.b64decode(chosen["embedding"]),
+            thumbnail=chosen["thumbnail"],
+            face_box=chosen["box"],
+            candidates=[],
+        )
         if not updated:  # chosen or deleted meanwhile
             raise ChoiceRefused(409, "This photo has no faces to choose from.")
         storage = Photo._meta.get_field("thumbnail").storage
@@ -150,21 +166,36 @@ def face_thumbnail(crop_bgr: np.ndarray) -> bytes:
     return jpeg.tobytes()
 
 
-def _finish(photo: Photo, status: str, reason: str = "", message: str = "", *,
-            embedding: bytes | None = None, thumbnail: bytes | None = None,
-            warnings: list[str] | None = None, face_box: list[int] | None = None,
-            candidates: list[dict] | None = None) -> bool:
+def _finish(
+    photo: Photo,
+    status: str,
+    reason: str = "",
+    message: str = "",
+    *,
+    embedding: bytes | None = None,
+    thumbnail: bytes | None = None,
+    warnings: list[str] | None = None,
+    face_box: list[int] | None = None,
+    candidates: list[dict] | None = None,
+) -> bool:
     """Store the result; the row may have been deleted meanwhile, then leave nothing behind
     (False)."""
     storage = Photo._meta.get_field("thumbnail").storage
     thumb_name = ""
     if thumbnail is not None:
-        thumb_name = storage.save(thumbnail_path(photo, "face.jpg"),
-                                  ContentFile(thumbnail))
+        thumb_name = storage.save(thumbnail_path(photo, "face.jpg"), ContentFile(thumbnail))
     keep = type(photo.person).objects.filter(pk=photo.person_id, keep_photos=True).exists()
-    fields = dict(status=status, reason=reason, message=message[:300], warnings=warnings or [],
-                  embedding=embedding, thumbnail=thumb_name, face_box=face_box,
-                  candidates=candidates or [], processed_at=timezone.now())
+    fields = dict(
+        status=status,
+        reason=reason,
+        message=message[:300],
+        warnings=warnings or [],
+        embedding=embedding,
+        thumbnail=thumb_name,
+        face_box=face_box,
+        candidates=candidates or [],
+        processed_at=timezone.now(),
+    )
     if not keep:
         fields["original"] = ""
     updated = Photo.objects.filter(pk=photo.pk, status=Photo.Status.PENDING).update(**fields)

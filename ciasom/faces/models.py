@@ -54,8 +54,10 @@ class Person(models.Model):
     keep_photos = models.BooleanField(
         _("keep original photos"),
         default=False,
-        help_text=_("Off: originals are deleted once the face is learnt; only a small "
-                    "face crop and the face description are kept."),
+        help_text=_(
+            "Off: originals are deleted once the face is learnt; only a small "
+            "face crop and the face description are kept."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -77,8 +79,11 @@ class Person(models.Model):
             counted: Any = self  # with_counts() annotated it
             return counted.n_pending, counted.n_accepted, counted.n_rejected
         rows = dict(self.photos.values_list("status").annotate(n=Count("id")))
-        return (rows.get(Photo.Status.PENDING, 0), rows.get(Photo.Status.ACCEPTED, 0),
-                rows.get(Photo.Status.REJECTED, 0))
+        return (
+            rows.get(Photo.Status.PENDING, 0),
+            rows.get(Photo.Status.ACCEPTED, 0),
+            rows.get(Photo.Status.REJECTED, 0),
+        )
 
     @property
     def status(self) -> str:

@@ -56,7 +56,7 @@ class Inspection:
 
 def sniff(head: bytes) -> str | None:
     for offset, magic, content_type in SIGNATURES:
-        if head[offset:offset + len(magic)] == magic:
+        if head[offset : offset + len(magic)] == magic:
             if content_type == "image/webp" and not head.startswith(b"RIFF"):
                 continue
             return content_type
@@ -71,11 +71,15 @@ def inspect(upload: UploadedFile) -> Inspection:
     content_type = sniff(upload.read(32)) or ""
     upload.seek(0)
     if content_type == "image/heif":
-        return Inspection(content_type, Photo.Reason.UNREADABLE,
-                          _("HEIC/AVIF photos are not supported yet; export the photo as JPEG."))
+        return Inspection(
+            content_type,
+            Photo.Reason.UNREADABLE,
+            _("HEIC/AVIF photos are not supported yet; export the photo as JPEG."),
+        )
     if not content_type:
-        return Inspection("", Photo.Reason.UNREADABLE,
-                          _("Not an image (JPEG, PNG, WebP, GIF, BMP or TIFF)."))
+        return Inspection(
+            "", Photo.Reason.UNREADABLE, _("Not an image (JPEG, PNG, WebP, GIF, BMP or TIFF).")
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -84,15 +88,18 @@ def inspect(upload: UploadedFile) -> Inspection:
     except Image.DecompressionBombError:
         return Inspection(content_type, Photo.Reason.TOO_LARGE, _("The image has too many pixels."))
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        return Inspection(content_type, Photo.Reason.UNREADABLE,
-                          _("The file is damaged or not a readable image."))
+        return Inspection(
+            content_type, Photo.Reason.UNREADABLE, _("The file is damaged or not a readable image.")
+        )
     finally:
         upload.seek(0)
     if width * height > settings.CIASOM_MAX_PHOTO_PIXELS:
         return Inspection(
-            content_type, Photo.Reason.TOO_LARGE,
+            content_type,
+            Photo.Reason.TOO_LARGE,
             _("The image is %(w)dx%(h)d pixels; at most 40 megapixels are accepted.")
-            % {"w": width, "h": height})
+            % {"w": width, "h": height},
+        )
     return Inspection(content_type)
 
 
@@ -107,12 +114,17 @@ def check_request(person: Person, files: list[UploadedFile]) -> None:
         if (f.size or 0) > settings.CIASOM_MAX_PHOTO_BYTES:
             raise UploadRefused(
                 _("“%(name)s” is larger than %(mb)d MB.") % {"name": f.name, "mb": max_mb},
-                status=413)
+                status=413,
+            )
     kept = person.photos.exclude(status=Photo.Status.REJECTED).count()
     if kept + len(files) > limit:
         raise UploadRefused(
-            _("A person can have at most %(n)d photos; %(kept)d are already enrolled. "
-              "Delete some first.") % {"n": limit, "kept": kept})
+            _(
+                "A person can have at most %(n)d photos; %(kept)d are already enrolled. "
+                "Delete some first."
+            )
+            % {"n": limit, "kept": kept}
+        )
     quotas.check_new_photos(person.owner_id, files)
 
 

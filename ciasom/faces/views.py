@@ -41,16 +41,21 @@ def people(request: HttpRequest) -> HttpResponse:
             return redirect("people")
         return redirect("person", pk=person.pk)
     listed = Person.objects.filter(owner=cast(User, request.user)).with_counts()
-    return render(request, "faces/people.html", {"people": listed, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "faces/people.html",
+        {"people": listed, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
     found = _own(request, pk)
     if request.GET.get("fragment") == "photos":  # the upload script refreshes the grid
-        return render(request, "faces/_photos.html",
-                      {"person": found, "photos": found.photos.all()})
+        return render(
+            request, "faces/_photos.html", {"person": found, "photos": found.photos.all()}
+        )
     form = PersonForm(request.POST or None, instance=found, owner=request.user)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
@@ -77,8 +82,9 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     except (UploadRefused, quotas.QuotaExceeded) as refused:
         messages.error(request, refused.message)
         return redirect("person", pk=found.pk)
-    messages.success(request, _("%(n)d photos received; they are being processed.")
-                     % {"n": len(photos)})
+    messages.success(
+        request, _("%(n)d photos received; they are being processed.") % {"n": len(photos)}
+    )
     return redirect("person", pk=found.pk)
 
 
@@ -93,8 +99,12 @@ def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
 @require_POST
 def choose_photo_face(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     """The host clicked the face that is this person in a photo with several faces."""
-    photo = get_object_or_404(Photo.objects.select_related("person"), pk=photo_pk,
-                              person_id=pk, person__owner=request.user)
+    photo = get_object_or_404(
+        Photo.objects.select_related("person"),
+        pk=photo_pk,
+        person_id=pk,
+        person__owner=request.user,
+    )
     try:
         choose_face(photo, int(request.POST.get("face", "")))
     except ValueError as error:  # ChoiceRefused, or not a number
@@ -109,6 +119,7 @@ def choose_photo_face(request: HttpRequest, pk: int, photo_pk: int) -> HttpRespo
 def delete_person(request: HttpRequest, pk: int) -> HttpResponse:
     found = _own(request, pk)
     found.delete()
-    messages.success(request, _("“%(name)s” and all their photos were deleted.")
-                     % {"name": found.name})
+    messages.success(
+        request, _("“%(name)s” and all their photos were deleted.") % {"name": found.name}
+    )
     return redirect("people")

@@ -45,5 +45,3 @@ def people_changed(sender: Any, owner_id: int, **kwargs: Any) -> None:
     # Found by owner, since a deleted person's links to broadcasts are gone by now.
     for broadcast_id in Broadcast.objects.live_ids(owner_id):
         live_media().apply_settings(broadcast_id)
-
-

@@ -115,9 +115,7 @@ class AudioEncoder:
         self._context.sample_rate = 48000
         self._context.time_base = AUDIO_CLOCK
         self._context.options = {"application": "voip"}
-        self._resampler = AudioResampler(
-            format="s16", layout="stereo", rate=48000, frame_size=960
-        )
+        self._resampler = AudioResampler(format="s16", layout="stereo", rate=48000, frame_size=960)
         self._next_pts: int | None = None
 
     def encode(self, frame: av.AudioFrame, pts: int) -> list[av.Packet[Any]]:

@@ -27,8 +27,9 @@ def run_live(engine: LiveEngine, frames, analyse_every: int = 2):
         if index % analyse_every == 0:
             engine.submit(image, at)
             analysed += 1
-            wait_until(lambda n=analysed: engine.stats()["analysed"] + engine.stats()["errors"]
-                       >= n)
+            wait_until(
+                lambda n=analysed: engine.stats()["analysed"] + engine.stats()["errors"] >= n
+            )
         waiting.append((image, at))
         if len(waiting) > DELAY_FRAMES:
             image, at = waiting.pop(0)

@@ -17,8 +17,12 @@ from bench.scene import ENROL_PHOTOS, Scene, write_video
 
 
 def ciasom(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ciasom.cli", "anonymize", *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "ciasom.cli", "anonymize", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +44,15 @@ def decoded(path) -> list[np.ndarray]:
 
 def test_the_allowed_person_stays_visible_and_everyone_else_is_pixelated(clip):
     scene, folder = clip
-    done = ciasom(folder / "street.mp4", "-o", folder / "out.mp4", "--allow", folder / "obama",
-                  "--report", folder / "report.json")
+    done = ciasom(
+        folder / "street.mp4",
+        "-o",
+        folder / "out.mp4",
+        "--allow",
+        folder / "obama",
+        "--report",
+        folder / "report.json",
+    )
     assert done.returncode == 0, done.stderr
     before, after = decoded(folder / "street.mp4"), decoded(folder / "out.mp4")
     assert len(after) == len(before) == scene.frames
@@ -62,15 +73,13 @@ def test_the_allowed_person_stays_visible_and_everyone_else_is_pixelated(clip):
 def test_the_report_follows_the_contract(clip):
     scene, folder = clip
     report = json.loads((folder / "report.json").read_text())
-    assert report["video"] == {"width": 640, "height": 360, "fps": 30.0,
-                               "frames": scene.frames}
+    assert report["video"] == {"width": 640, "height": 360, "fps": 30.0, "frames": scene.frames}
     assert [f["index"] for f in report["frames"]] == list(range(scene.frames))
     faces = [face for f in report["frames"] for face in f["faces"]]
     assert {"box", "mosaic", "track", "person", "distance"} <= set(faces[0])
     assert any(face["person"] == "obama" and face["mosaic"] is None for face in faces)
     assert all(face["mosaic"] is not None for face in faces if face["person"] is None)
-    assert set(report["timing"]) == {"ms_per_frame_p50", "ms_per_frame_p95",
-                                     "frames_per_second"}
+    assert set(report["timing"]) == {"ms_per_frame_p50", "ms_per_frame_p95", "frames_per_second"}
 
 
 def test_audio_is_kept(clip):
@@ -83,20 +92,22 @@ def test_audio_is_kept(clip):
 
 
 def test_an_image_works_too(clip, tmp_path):
-    done = ciasom(photo("biden.jpg"), "-o", tmp_path / "out.jpg", "--report",
-                  tmp_path / "r.json")
+    done = ciasom(photo("biden.jpg"), "-o", tmp_path / "out.jpg", "--report", tmp_path / "r.json")
     assert done.returncode == 0, done.stderr
     (frame,) = json.loads((tmp_path / "r.json").read_text())["frames"]
     (face,) = frame["faces"]
     assert face["mosaic"] is not None
 
 
-@pytest.mark.parametrize("problem, expected", [
-    ("unreadable", "not a video or image we can read"),
-    ("empty-folder", "the folder has no photos"),
-    ("no-face", "No face found"),
-    ("missing", "no such file"),
-])
+@pytest.mark.parametrize(
+    "problem, expected",
+    [
+        ("unreadable", "not a video or image we can read"),
+        ("empty-folder", "the folder has no photos"),
+        ("no-face", "No face found"),
+        ("missing", "no such file"),
+    ],
+)
 def test_clear_errors(clip, tmp_path, problem, expected):
     _, folder = clip
     source, allow = folder / "street.mp4", []

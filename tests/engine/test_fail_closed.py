@@ -61,12 +61,12 @@ def scene():
 
 def every_face_covered(scene_frame, out) -> bool:
     image, truth = scene_frame
-    return all(covered_share(image, out, face) >= 0.9 for face in truth
-               if face.visible_share >= 0.25)
+    return all(
+        covered_share(image, out, face) >= 0.9 for face in truth if face.visible_share >= 0.25
+    )
 
 
-def test_a_detector_error_covers_the_whole_frame_even_the_allowed_person(scene,
-                                                                        allowed_gallery):
+def test_a_detector_error_covers_the_whole_frame_even_the_allowed_person(scene, allowed_gallery):
     engine = PrivacyEngine(EngineSettings(), allowed_gallery, detector=BrokenDetector(10))
     results = [engine.process(scene.frame(i)[0], i / 30) for i in range(14)]
     assert all(r.degraded is None for r in results[:10])
@@ -92,8 +92,13 @@ def wait_until(condition, timeout=20.0):
 
 
 def live(allowed_gallery, detector, **kwargs) -> LiveEngine:
-    return LiveEngine(EngineSettings(), allowed_gallery, detector_factory=lambda: detector,
-                      embedder_factory=FaceEmbedder, **kwargs)
+    return LiveEngine(
+        EngineSettings(),
+        allowed_gallery,
+        detector_factory=lambda: detector,
+        embedder_factory=FaceEmbedder,
+        **kwargs,
+    )
 
 
 def test_a_live_engine_still_loading_sends_covered_frames(scene, allowed_gallery):
@@ -103,8 +108,12 @@ def test_a_live_engine_still_loading_sends_covered_frames(scene, allowed_gallery
         loaded.wait()
         return FaceDetector()
 
-    engine = LiveEngine(EngineSettings(), allowed_gallery, detector_factory=slow_detector,
-                        embedder_factory=FaceEmbedder)
+    engine = LiveEngine(
+        EngineSettings(),
+        allowed_gallery,
+        detector_factory=slow_detector,
+        embedder_factory=FaceEmbedder,
+    )
     try:
         image, truth = scene.frame(0)
         engine.submit(image, 0.0)
@@ -130,8 +139,7 @@ def test_a_live_analysis_error_covers_the_whole_frame(scene, allowed_gallery):
         engine.close()
 
 
-def test_a_stalled_live_analysis_covers_every_frame_after_the_last_analysed(scene,
-                                                                          allowed_gallery):
+def test_a_stalled_live_analysis_covers_every_frame_after_the_last_analysed(scene, allowed_gallery):
     detector = StallingDetector(frames=2)
     engine = live(allowed_gallery, detector)
     try:
@@ -140,8 +148,7 @@ def test_a_stalled_live_analysis_covers_every_frame_after_the_last_analysed(scen
             wait_until(lambda: engine.stats()["analysed"] > i)  # noqa: B023
         engine.submit(scene.frame(2)[0], 2 / 30)  # this one hangs in the detector
         analysed = scene.frame(0)  # examined all over: its faces are covered one by one
-        assert not np.array_equal(engine.render(analysed[0], 0.0),
-                                  cover_whole_frame(analysed[0]))
+        assert not np.array_equal(engine.render(analysed[0], 0.0), cover_whole_frame(analysed[0]))
         for i in (2, 20):  # its analysis never finishes: covered whole, however late
             frame = scene.frame(i)
             assert np.array_equal(engine.render(frame[0], i / 30), cover_whole_frame(frame[0]))
@@ -152,8 +159,12 @@ def test_a_stalled_live_analysis_covers_every_frame_after_the_last_analysed(scen
 
 
 def test_a_live_embedder_error_leaves_faces_covered(scene, allowed_gallery):
-    engine = LiveEngine(EngineSettings(), allowed_gallery,
-                        detector_factory=FaceDetector, embedder_factory=BrokenEmbedder)
+    engine = LiveEngine(
+        EngineSettings(),
+        allowed_gallery,
+        detector_factory=FaceDetector,
+        embedder_factory=BrokenEmbedder,
+    )
     try:
         for i in range(30):
             frame = scene.frame(i)

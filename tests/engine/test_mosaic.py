@@ -64,7 +64,7 @@ def test_a_face_at_the_edge_is_covered_up_to_the_edge_and_no_further(face_photo)
     out = image.copy()
     covered = cover(out, shifted)
     assert covered is not None and covered[0] == 0
-    assert changed(image, out)[int(face[1]):int(face[3]), 0:20].mean() > 0.9
+    assert changed(image, out)[int(face[1]) : int(face[3]), 0:20].mean() > 0.9
 
 
 def test_a_face_entirely_outside_covers_nothing(face_photo):

@@ -41,8 +41,7 @@ def test_a_group_photo_is_refused(real_photo):
 
 
 def test_a_face_too_small_to_describe_is_refused(real_photo):
-    far = cv2.resize(real_photo("obama.jpg"), None, fx=0.15, fy=0.15,
-                     interpolation=cv2.INTER_AREA)
+    far = cv2.resize(real_photo("obama.jpg"), None, fx=0.15, fy=0.15, interpolation=cv2.INTER_AREA)
     with pytest.raises(EnrolmentError) as refused:
         enrol_photo(far, "far.jpg")
     assert refused.value.code == "too_small"

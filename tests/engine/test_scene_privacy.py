@@ -62,13 +62,13 @@ def test_live_engine_covers_strangers_between_analyses(allowed_gallery):
     """Analysis of every other frame only; each frame is covered from the analysed frames
     around it, once the delay has passed."""
     scene = Scene(854, 480, seconds=3)
-    engine = LiveEngine(EngineSettings(), allowed_gallery, delay=DELAY,
-                        embedder_factory=FaceEmbedder)
+    engine = LiveEngine(
+        EngineSettings(), allowed_gallery, delay=DELAY, embedder_factory=FaceEmbedder
+    )
     tally = CoverageTally(warmup_frames=45)
     try:
         frames = [scene.frame(i) for i in range(scene.frames)]
-        outputs = run_live(engine, [(image, i / scene.fps) for i, (image, _) in
-                                    enumerate(frames)])
+        outputs = run_live(engine, [(image, i / scene.fps) for i, (image, _) in enumerate(frames)])
         for i, out in enumerate(outputs):
             tally.add(i, frames[i][0], out, frames[i][1])
         assert tally.leaked == 0

@@ -74,8 +74,9 @@ class ToneTrack(MediaStreamTrack):
         await asyncio.sleep(max(0.0, self._start + self.sent * 0.02 - time.monotonic()))
         t = (np.arange(960) + self.sent * 960) / 48000
         tone = (np.sin(2 * np.pi * 440 * t) * 8000).astype(np.int16)
-        frame = av.AudioFrame.from_ndarray(np.repeat(tone, 2)[None, :], format="s16",
-                                           layout="stereo")
+        frame = av.AudioFrame.from_ndarray(
+            np.repeat(tone, 2)[None, :], format="s16", layout="stereo"
+        )
         frame.sample_rate = 48000
         frame.pts = self.sent * 960
         frame.time_base = fractions.Fraction(1, 48000)
@@ -175,7 +176,8 @@ def peer_connections(*, open_only: bool = False) -> int:
     for o in gc.get_objects():
         try:
             count += isinstance(o, RTCPeerConnection) and (
-                not open_only or o.connectionState != "closed")
+                not open_only or o.connectionState != "closed"
+            )
         except ReferenceError:  # a weak proxy whose object is already gone
             continue
     return count

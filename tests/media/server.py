@@ -28,13 +28,20 @@ def running_server(data_dir: Path, ice_host: str = "127.0.0.1", **settings: str)
     """Yield the base URL of a fresh server on loopback with its own SQLite database;
     its media offers ``ice_host``; ``settings`` are more environment settings."""
     port = free_port()
-    env = dict(os.environ, CIASOM_DATA_DIR=str(data_dir), CIASOM_ICE_HOSTS=ice_host,
-               CIASOM_LANGUAGE="en", **settings)
+    env = dict(
+        os.environ,
+        CIASOM_DATA_DIR=str(data_dir),
+        CIASOM_ICE_HOSTS=ice_host,
+        CIASOM_LANGUAGE="en",
+        **settings,
+    )
     env.pop("DATABASE_URL", None)
     log = open(data_dir / "server.log", "wb")  # noqa: SIM115 — closed below
     process = subprocess.Popen(
         [sys.executable, "-c", f"from ciasom.server import serve; serve('127.0.0.1', {port})"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -67,8 +74,15 @@ class Api:
         self.base = base
         self.token = token
 
-    def call(self, method: str, path: str, body: Any = None, *, content_type: str | None = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Message, bytes]:
         data = body
         if isinstance(body, (dict, list)):
             data, content_type = json.dumps(body).encode(), "application/json"
@@ -99,16 +113,20 @@ class Api:
             parts.append(
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
                 f'filename="{file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
-                + file.read_bytes() + b"\r\n")
+                + file.read_bytes()
+                + b"\r\n"
+            )
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
         status, _, content = self.call(
-            "POST", path, body, content_type=f"multipart/form-data; boundary={boundary}")
+            "POST", path, body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
         assert status < 300, (status, content[:500])
         return json.loads(content)
 
 
-def host_with_broadcast(base: str, username: str, photos: list[Path],
-                        **broadcast: Any) -> tuple[Api, dict[str, Any], dict[str, Any]]:
+def host_with_broadcast(
+    base: str, username: str, photos: list[Path], **broadcast: Any
+) -> tuple[Api, dict[str, Any], dict[str, Any]]:
     """Sign up, enrol one person from ``photos`` (waits until ready), create a broadcast
     leaving that person visible. Returns (api, me, broadcast)."""
     password = "correct horse battery staple"
@@ -122,7 +140,16 @@ def host_with_broadcast(base: str, username: str, photos: list[Path],
     while (state := api.json("GET", f"/api/people/{person['id']}"))["status"] != "ready":
         assert state["status"] != "failed" and time.monotonic() < deadline, state
         time.sleep(0.5)
-    created = api.json("POST", "/api/broadcasts", {
-        "title": "walk in the park", "category": "outdoor", "mode": "except",
-        "style": "pixelate", "visible_people": [person["id"]], **broadcast})
+    created = api.json(
+        "POST",
+        "/api/broadcasts",
+        {
+            "title": "walk in the park",
+            "category": "outdoor",
+            "mode": "except",
+            "style": "pixelate",
+            "visible_people": [person["id"]],
+            **broadcast,
+        },
+    )
     return api, api.json("GET", "/api/me"), created

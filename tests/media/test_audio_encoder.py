@@ -9,8 +9,9 @@ from ciasom.media.encoder import AudioEncoder
 def tone(samples: int = 960) -> av.AudioFrame:
     t = np.arange(samples) / 48000
     wave = (8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)[None, :]
-    frame = av.AudioFrame.from_ndarray(np.repeat(wave, 2, axis=0).reshape(1, -1),
-                                       format="s16", layout="stereo")
+    frame = av.AudioFrame.from_ndarray(
+        np.repeat(wave, 2, axis=0).reshape(1, -1), format="s16", layout="stereo"
+    )
     frame.sample_rate = 48000
     return frame
 
@@ -21,8 +22,9 @@ def stamps(encoder: AudioEncoder, start: int, frames: int) -> list[int]:
 
 def test_packets_are_evenly_spaced_despite_arrival_jitter():
     encoder = AudioEncoder()
-    packets = [p.pts for i in range(50)
-               for p in encoder.encode(tone(), 960 * i + (37 if i % 2 else -41))]
+    packets = [
+        p.pts for i in range(50) for p in encoder.encode(tone(), 960 * i + (37 if i % 2 else -41))
+    ]
     assert np.all(np.diff(packets) == 960)
 
 

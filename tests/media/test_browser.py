@@ -48,14 +48,24 @@ def browser(tmp_path, camera_file):
 
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--use-fake-ui-for-media-stream",
-                  "--use-fake-device-for-media-stream",
-                  f"--use-file-for-fake-video-capture={camera_file}",
-                  "--allow-loopback-in-peer-connection",
-                  "--autoplay-policy=no-user-gesture-required"])
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={camera_file}",
+                "--allow-loopback-in-peer-connection",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
         yield context
         context.close()
 
@@ -75,7 +85,8 @@ def judge(image: np.ndarray) -> dict[str, bool]:
 
 def test_publish_from_the_host_page_and_watch_on_the_viewer_page(server, browser, tmp_path):
     api, _, broadcast = host_with_broadcast(
-        server, "browser-host", [photo(n) for n in footage.ENROL_PHOTOS])
+        server, "browser-host", [photo(n) for n in footage.ENROL_PHOTOS]
+    )
 
     host = browser.new_page()
     host.goto(f"{server}/accounts/login/")
@@ -116,8 +127,9 @@ def test_publish_from_the_host_page_and_watch_on_the_viewer_page(server, browser
     assert [b["id"] for b in listed] == [broadcast["id"]]
     thumbnail_url = listed[0]["thumbnail_url"]
     assert "/media/thumbnails/" in thumbnail_url
-    with urllib.request.urlopen(server + thumbnail_url if thumbnail_url.startswith("/")
-                                else thumbnail_url) as response:
+    with urllib.request.urlopen(
+        server + thumbnail_url if thumbnail_url.startswith("/") else thumbnail_url
+    ) as response:
         thumbnail = cv2.imdecode(np.frombuffer(response.read(), np.uint8), cv2.IMREAD_COLOR)
     verdict = judge(thumbnail)
     assert not verdict["biden"] and not verdict["astronaut"], verdict
@@ -127,7 +139,8 @@ def test_publish_from_the_host_page_and_watch_on_the_viewer_page(server, browser
 
     # The health panel is live.
     host.wait_for_function(
-        "Number(document.querySelector('[data-health=fps_out]').textContent) > 5", timeout=10000)
+        "Number(document.querySelector('[data-health=fps_out]').textContent) > 5", timeout=10000
+    )
 
     host.click("#end-live")
     viewer.wait_for_selector("#player[data-state=ended]", timeout=15000)

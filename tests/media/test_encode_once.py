@@ -69,7 +69,8 @@ async def test_each_negotiated_codec_gets_one_shared_encoder():
     vp8, _ = await connect_watcher(stream)
     h264 = Watcher()
     h264.pc.getTransceivers()[0].setCodecPreferences(
-        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"])
+        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"]
+    )
     viewer = await stream.watch(await h264.offer())
     await h264.answer(viewer.answer)
     try:

@@ -45,8 +45,9 @@ class FakeDetector:
 
 
 def engine_with(detector_factory):
-    return LiveEngine(EngineSettings(mode="except"), Gallery.empty(),
-                      detector_factory=detector_factory)
+    return LiveEngine(
+        EngineSettings(mode="except"), Gallery.empty(), detector_factory=detector_factory
+    )
 
 
 async def watched(engine):

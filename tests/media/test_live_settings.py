@@ -30,13 +30,18 @@ async def test_a_mode_change_applies_to_the_live_engine(monkeypatch):
     broadcast = await broadcast_of(user, mode="except")
     publisher = Publisher(PatternTrack(checkerboard(160, 120)))
     client = AsyncClient()
-    response = await client.post(f"/whip/{broadcast.pk}", await publisher.offer(),
-                                 content_type="application/sdp", headers=bearer(key))
+    response = await client.post(
+        f"/whip/{broadcast.pk}",
+        await publisher.offer(),
+        content_type="application/sdp",
+        headers=bearer(key),
+    )
     assert response.status_code == 201
     await client.aforce_login(user)
 
-    response = await client.patch(f"/api/broadcasts/{broadcast.pk}", {"mode": "all"},
-                                  content_type="application/json")
+    response = await client.patch(
+        f"/api/broadcasts/{broadcast.pk}", {"mode": "all"}, content_type="application/json"
+    )
     assert response.status_code == 200
     for _ in range(50):
         if engine.updates:

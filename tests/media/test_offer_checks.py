@@ -60,8 +60,10 @@ async def test_an_offer_without_ice_credentials_is_refused():
 
 
 async def test_an_offer_with_only_unsupported_codecs_is_refused():
-    sdp = (await publisher_offer()).replace("VP8/90000", "AV1X/90000").replace(
-        "H264/90000", "AV1X/90000"
+    sdp = (
+        (await publisher_offer())
+        .replace("VP8/90000", "AV1X/90000")
+        .replace("H264/90000", "AV1X/90000")
     )
     with pytest.raises(OfferError, match="no supported video codec"):
         check_offer(sdp, publish=True)

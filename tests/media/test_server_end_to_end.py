@@ -48,20 +48,26 @@ async def verdicts_of(watcher: Watcher, grabs: int) -> list[dict[str, bool]]:
 
 async def test_whip_with_the_stream_key_then_whep(server):
     api, me, broadcast = await asyncio.to_thread(
-        host_with_broadcast, server, "aiortc-host", [photo(n) for n in footage.ENROL_PHOTOS])
+        host_with_broadcast, server, "aiortc-host", [photo(n) for n in footage.ENROL_PHOTOS]
+    )
     anonymous = Api(server)
     publisher = Publisher(FootageTrack())
     status, headers, answer = await asyncio.to_thread(
-        anonymous.call, "POST", f"/whip/{broadcast['id']}", await publisher.offer(),
-        content_type=SDP, headers={"Authorization": f"Bearer {me['stream_key']}"})
+        anonymous.call,
+        "POST",
+        f"/whip/{broadcast['id']}",
+        await publisher.offer(),
+        content_type=SDP,
+        headers={"Authorization": f"Bearer {me['stream_key']}"},
+    )
     assert status == 201, answer
     await publisher.answer(answer.decode())
     session = headers["Location"]
 
     watcher = Watcher()
     status, _, answer = await asyncio.to_thread(
-        anonymous.call, "POST", f"/whep/{broadcast['id']}", await watcher.offer(),
-        content_type=SDP)
+        anonymous.call, "POST", f"/whep/{broadcast['id']}", await watcher.offer(), content_type=SDP
+    )
     assert status == 201, answer
     await watcher.answer(answer.decode())
     await watcher.frames_after(1, timeout=20)

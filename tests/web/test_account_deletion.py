@@ -26,8 +26,11 @@ def fill_account(user) -> list[Path]:
     person = Person.objects.create(owner=user, name="Mom", keep_photos=True)
     files = []
     for i in range(2):
-        photo = Photo.objects.create(person=person, status=Photo.Status.ACCEPTED,
-                                     embedding=np.full(128, i, dtype="<f4").tobytes())
+        photo = Photo.objects.create(
+            person=person,
+            status=Photo.Status.ACCEPTED,
+            embedding=np.full(128, i, dtype="<f4").tobytes(),
+        )
         photo.original.save("o.jpg", ContentFile(image_bytes()), save=False)
         photo.thumbnail.save("t.jpg", ContentFile(image_bytes()), save=True)
         files += [Path(photo.original.path), Path(photo.thumbnail.path)]
@@ -59,8 +62,9 @@ def test_delete_from_my_page_removes_everything(client, alice, mallory):
     files = fill_account(alice)
     kept = Person.objects.create(owner=mallory, name="Friend")
     ended = []
-    signals.ended.connect(lambda **kw: ended.append(kw["broadcast_id"]), weak=False,
-                          dispatch_uid="test-ended")
+    signals.ended.connect(
+        lambda **kw: ended.append(kw["broadcast_id"]), weak=False, dispatch_uid="test-ended"
+    )
     try:
         client.force_login(alice)
         live_id = Broadcast.objects.get(owner=alice).pk

@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_sign_up_on_the_page_logs_in_and_leads_to_enrolment(client):
-    response = client.post("/accounts/signup/", {
-        "username": "hana", "email": "", "password1": PASSWORD, "password2": PASSWORD})
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "hana", "email": "", "password1": PASSWORD, "password2": PASSWORD},
+    )
     assert response.status_code == 302 and response["Location"] == "/people/"
     assert client.get("/me/").status_code == 200
     user = get_user_model().objects.get(username="hana")
@@ -23,11 +25,13 @@ def test_sign_up_on_the_page_logs_in_and_leads_to_enrolment(client):
 
 
 def test_sign_up_refuses_a_weak_password_and_a_taken_name(client, alice):
-    weak = client.post("/accounts/signup/", {
-        "username": "bob", "password1": "12345678", "password2": "12345678"})
+    weak = client.post(
+        "/accounts/signup/", {"username": "bob", "password1": "12345678", "password2": "12345678"}
+    )
     assert weak.status_code == 200 and not get_user_model().objects.filter(username="bob").exists()
-    taken = client.post("/accounts/signup/", {
-        "username": "alice", "password1": PASSWORD, "password2": PASSWORD})
+    taken = client.post(
+        "/accounts/signup/", {"username": "alice", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert taken.status_code == 200
     assert get_user_model().objects.filter(username="alice").count() == 1
 
@@ -59,8 +63,9 @@ def test_forms_are_csrf_protected(alice):
 def test_nickname_and_avatar(alice_browser, alice):
     upload = io.BytesIO(image_bytes("PNG", (400, 300)))
     upload.name = "me.png"
-    response = alice_browser.post("/me/", {"action": "profile", "nickname": "앨리스",
-                                           "avatar": upload})
+    response = alice_browser.post(
+        "/me/", {"action": "profile", "nickname": "앨리스", "avatar": upload}
+    )
     assert response.status_code == 302
     alice.profile.refresh_from_db()
     assert alice.profile.nickname == "앨리스"
@@ -83,9 +88,15 @@ def test_avatar_that_is_not_an_image_is_refused(alice_browser, alice):
 
 def test_change_password_revokes_api_tokens(alice_browser, alice, alice_api):
     assert alice_api.get("/api/me").status_code == 200
-    response = alice_browser.post("/me/", {
-        "action": "password", "old_password": PASSWORD,
-        "new_password1": "another-long-secret-55", "new_password2": "another-long-secret-55"})
+    response = alice_browser.post(
+        "/me/",
+        {
+            "action": "password",
+            "old_password": PASSWORD,
+            "new_password1": "another-long-secret-55",
+            "new_password2": "another-long-secret-55",
+        },
+    )
     assert response.status_code == 302
     assert alice_browser.get("/me/").status_code == 200  # still logged in on this browser
     assert alice_api.get("/api/me").status_code == 401
@@ -93,8 +104,11 @@ def test_change_password_revokes_api_tokens(alice_browser, alice, alice_api):
 
 def test_api_sign_up_token_and_me():
     api = APIClient()
-    created = api.post("/api/accounts", {"username": "jun", "password": PASSWORD,
-                                         "email": "jun@example.com"}, format="json")
+    created = api.post(
+        "/api/accounts",
+        {"username": "jun", "password": PASSWORD, "email": "jun@example.com"},
+        format="json",
+    )
     assert created.status_code == 201
     assert set(created.json()) == {"id", "username"} and created.json()["username"] == "jun"
     token = api.post("/api/token", {"username": "jun", "password": PASSWORD}, format="json")

@@ -12,20 +12,25 @@ from ciasom.faces.models import Person
 pytestmark = pytest.mark.django_db
 
 
-def test_moderators_end_a_live_broadcast(client, moderator, alice,
-                                         django_capture_on_commit_callbacks):
+def test_moderators_end_a_live_broadcast(
+    client, moderator, alice, django_capture_on_commit_callbacks
+):
     live = Broadcast.objects.create(owner=alice, title="rule breaker")
     live.start()
     client.force_login(moderator)
     listing = client.get("/admin/broadcasts/broadcast/").content.decode()
     assert "rule breaker" in listing
     ended = []
-    signals.ended.connect(lambda **kw: ended.append(kw["broadcast_id"]), weak=False,
-                          dispatch_uid="t")
+    signals.ended.connect(
+        lambda **kw: ended.append(kw["broadcast_id"]), weak=False, dispatch_uid="t"
+    )
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post("/admin/broadcasts/broadcast/", {
-                "action": "end_broadcasts", "_selected_action": [live.pk]}, follow=True)
+            response = client.post(
+                "/admin/broadcasts/broadcast/",
+                {"action": "end_broadcasts", "_selected_action": [live.pk]},
+                follow=True,
+            )
         assert response.status_code == 200
     finally:
         signals.ended.disconnect(dispatch_uid="t")
@@ -72,10 +77,17 @@ def test_moderators_can_disable_an_account(client, moderator, alice):
     url = f"/admin/auth/user/{alice.pk}/change/"
     form = client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k != "is_active"}
-    data.update({"profile-TOTAL_FORMS": "1", "profile-INITIAL_FORMS": "1",
-                 "profile-MIN_NUM_FORMS": "0", "profile-MAX_NUM_FORMS": "1",
-                 "profile-0-id": alice.profile.pk, "profile-0-user": alice.pk,
-                 "profile-0-nickname": ""})
+    data.update(
+        {
+            "profile-TOTAL_FORMS": "1",
+            "profile-INITIAL_FORMS": "1",
+            "profile-MIN_NUM_FORMS": "0",
+            "profile-MAX_NUM_FORMS": "1",
+            "profile-0-id": alice.profile.pk,
+            "profile-0-user": alice.pk,
+            "profile-0-nickname": "",
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 302
     alice.refresh_from_db()

@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_script_can_drive_a_broadcast_without_a_browser():
     api = APIClient()
-    account = api.post("/api/accounts", {"username": "scripter", "password": PASSWORD,
-                                         "email": "s@example.com"}, format="json")
+    account = api.post(
+        "/api/accounts",
+        {"username": "scripter", "password": PASSWORD, "email": "s@example.com"},
+        format="json",
+    )
     assert account.status_code == 201 and set(account.json()) == {"id", "username"}
 
     token = api.post("/api/token", {"username": "scripter", "password": PASSWORD}, format="json")
@@ -29,9 +32,16 @@ def test_a_script_can_drive_a_broadcast_without_a_browser():
     assert person.status_code == 201 and {"id", "name"} <= set(person.json())
     pid = person.json()["id"]
 
-    photos = api.post(f"/api/people/{pid}/photos", {"photos": [
-        SimpleUploadedFile("1.jpg", real_photo("obama.jpg")),
-        SimpleUploadedFile("2.jpg", real_photo("obama2.jpg"))]}, format="multipart")
+    photos = api.post(
+        f"/api/people/{pid}/photos",
+        {
+            "photos": [
+                SimpleUploadedFile("1.jpg", real_photo("obama.jpg")),
+                SimpleUploadedFile("2.jpg", real_photo("obama2.jpg")),
+            ]
+        },
+        format="multipart",
+    )
     assert photos.status_code == 202
     assert [set(p) >= {"id", "status"} for p in photos.json()["photos"]] == [True, True]
 
@@ -43,9 +53,17 @@ def test_a_script_can_drive_a_broadcast_without_a_browser():
     assert data["status"] == "ready" and {"id", "name", "status", "photos"} <= set(data)
     assert [(p["status"], p["reason"]) for p in data["photos"]] == [("accepted", "")] * 2
 
-    created = api.post("/api/broadcasts", {"title": "walk", "category": "outdoor",
-                                           "mode": "except", "style": "pixelate",
-                                           "visible_people": [pid]}, format="json")
+    created = api.post(
+        "/api/broadcasts",
+        {
+            "title": "walk",
+            "category": "outdoor",
+            "mode": "except",
+            "style": "pixelate",
+            "visible_people": [pid],
+        },
+        format="json",
+    )
     assert created.status_code == 201
     bid = created.json()["id"]
     assert created.json()["whip_url"] == f"/whip/{bid}"
@@ -72,10 +90,17 @@ def test_the_schema_documents_every_call(client):
 
     schema = json.loads(response.content)
     paths = schema["paths"]
-    for path, method in [("/api/accounts", "post"), ("/api/token", "post"), ("/api/me", "get"),
-                         ("/api/people", "post"), ("/api/people/{id}/photos", "post"),
-                         ("/api/people/{id}", "get"), ("/api/broadcasts", "post"),
-                         ("/api/broadcasts/{id}", "patch"), ("/api/broadcasts", "get")]:
+    for path, method in [
+        ("/api/accounts", "post"),
+        ("/api/token", "post"),
+        ("/api/me", "get"),
+        ("/api/people", "post"),
+        ("/api/people/{id}/photos", "post"),
+        ("/api/people/{id}", "get"),
+        ("/api/broadcasts", "post"),
+        ("/api/broadcasts/{id}", "patch"),
+        ("/api/broadcasts", "get"),
+    ]:
         assert method in paths[path], (path, method)
     upload = paths["/api/people/{id}/photos"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in upload

@@ -52,7 +52,8 @@ def existing_ids(user) -> dict[str, int]:
         photo = Photo.objects.create(person=person, status=Photo.Status.ACCEPTED)
         photo.thumbnail.save("t.jpg", ContentFile(image_bytes()), save=True)
     broadcast = Broadcast.objects.filter(owner=user).first() or Broadcast.objects.create(
-        owner=user, title="fuzzed")
+        owner=user, title="fuzzed"
+    )
     return {"person": person.pk, "photo": photo.pk, "broadcast": broadcast.pk}
 
 
@@ -60,8 +61,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema", _wsgi_app())
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case, fuzzer):
     user = fuzzer["user"]
     if not type(user).objects.filter(pk=user.pk).exists():

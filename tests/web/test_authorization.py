@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def owned(alice):
     person = Person.objects.create(owner=alice, name="Mom")
-    photo = Photo.objects.create(person=person, status=Photo.Status.ACCEPTED,
-                                 embedding=np.ones(128, dtype="<f4").tobytes())
+    photo = Photo.objects.create(
+        person=person, status=Photo.Status.ACCEPTED, embedding=np.ones(128, dtype="<f4").tobytes()
+    )
     photo.thumbnail.save("t.jpg", ContentFile(image_bytes()), save=True)
     draft = Broadcast.objects.create(owner=alice, title="draft", mode="except")
     draft.visible_people.add(person)
@@ -30,22 +31,38 @@ def owned(alice):
 
 
 API_404 = [
-    ("get", "/api/people/{P}"), ("patch", "/api/people/{P}"), ("delete", "/api/people/{P}"),
-    ("get", "/api/people/{P}/photos"), ("post", "/api/people/{P}/photos"),
-    ("get", "/api/people/{P}/photos/{X}"), ("delete", "/api/people/{P}/photos/{X}"),
+    ("get", "/api/people/{P}"),
+    ("patch", "/api/people/{P}"),
+    ("delete", "/api/people/{P}"),
+    ("get", "/api/people/{P}/photos"),
+    ("post", "/api/people/{P}/photos"),
+    ("get", "/api/people/{P}/photos/{X}"),
+    ("delete", "/api/people/{P}/photos/{X}"),
     ("get", "/api/people/{P}/photos/{X}/face.jpg"),
-    ("get", "/api/broadcasts/{B}"), ("patch", "/api/broadcasts/{B}"),
-    ("delete", "/api/broadcasts/{B}"), ("post", "/api/broadcasts/{B}/end"),
+    ("get", "/api/broadcasts/{B}"),
+    ("patch", "/api/broadcasts/{B}"),
+    ("delete", "/api/broadcasts/{B}"),
+    ("post", "/api/broadcasts/{B}/end"),
 ]
-API_403 = [("patch", "/api/broadcasts/{L}"), ("delete", "/api/broadcasts/{L}"),
-           ("post", "/api/broadcasts/{L}/end")]
+API_403 = [
+    ("patch", "/api/broadcasts/{L}"),
+    ("delete", "/api/broadcasts/{L}"),
+    ("post", "/api/broadcasts/{L}/end"),
+]
 PAGES_404 = [
-    ("get", "/people/{P}/"), ("get", "/people/{P}/?fragment=photos"), ("post", "/people/{P}/"),
-    ("post", "/people/{P}/upload/"), ("post", "/people/{P}/delete/"),
+    ("get", "/people/{P}/"),
+    ("get", "/people/{P}/?fragment=photos"),
+    ("post", "/people/{P}/"),
+    ("post", "/people/{P}/upload/"),
+    ("post", "/people/{P}/delete/"),
     ("post", "/people/{P}/photos/{X}/delete/"),
-    ("get", "/broadcasts/{B}/"), ("post", "/broadcasts/{B}/"), ("post", "/broadcasts/{B}/end/"),
-    ("post", "/broadcasts/{B}/delete/"), ("get", "/broadcasts/{L}/"),
-    ("post", "/broadcasts/{L}/end/"), ("get", "/watch/{B}"),
+    ("get", "/broadcasts/{B}/"),
+    ("post", "/broadcasts/{B}/"),
+    ("post", "/broadcasts/{B}/end/"),
+    ("post", "/broadcasts/{B}/delete/"),
+    ("get", "/broadcasts/{L}/"),
+    ("post", "/broadcasts/{L}/end/"),
+    ("get", "/watch/{B}"),
 ]
 
 
@@ -60,18 +77,21 @@ def assert_untouched(owned, alice) -> None:
 
 @pytest.mark.parametrize(("method", "url"), API_404)
 def test_api_hides_what_is_not_yours(mallory_api, owned, alice, method, url):
-    response = getattr(mallory_api, method)(url.format(**owned),
-                                            {"name": "x", "title": "x"}, format="json")
+    response = getattr(mallory_api, method)(
+        url.format(**owned), {"name": "x", "title": "x"}, format="json"
+    )
     assert response.status_code == 404, response.content
     assert response.json()["detail"]
     assert_untouched(owned, alice)
 
 
 @pytest.mark.parametrize(("method", "url"), API_403)
-def test_api_refuses_changes_to_someone_elses_live_broadcast(mallory_api, owned, alice,
-                                                             method, url):
-    response = getattr(mallory_api, method)(url.format(**owned), {"title": "x", "mode": "off"},
-                                            format="json")
+def test_api_refuses_changes_to_someone_elses_live_broadcast(
+    mallory_api, owned, alice, method, url
+):
+    response = getattr(mallory_api, method)(
+        url.format(**owned), {"title": "x", "mode": "off"}, format="json"
+    )
     assert response.status_code == 403
     assert "another host" in response.json()["detail"] or response.json()["detail"]
     assert_untouched(owned, alice)
@@ -97,27 +117,47 @@ def test_lists_show_only_your_own(mallory_api, owned):
 
 
 def test_you_cannot_choose_someone_elses_people(mallory_api, mallory, owned, client):
-    created = mallory_api.post("/api/broadcasts", {"title": "mine", "category": "talk",
-                                                   "mode": "except", "style": "pixelate",
-                                                   "visible_people": [owned["P"]]}, format="json")
+    created = mallory_api.post(
+        "/api/broadcasts",
+        {
+            "title": "mine",
+            "category": "talk",
+            "mode": "except",
+            "style": "pixelate",
+            "visible_people": [owned["P"]],
+        },
+        format="json",
+    )
     assert created.status_code == 400 and "visible_people" in created.json()
     mine = Broadcast.objects.create(owner=mallory, title="mine")
-    patched = mallory_api.patch(f"/api/broadcasts/{mine.pk}", {"visible_people": [owned["P"]]},
-                                format="json")
+    patched = mallory_api.patch(
+        f"/api/broadcasts/{mine.pk}", {"visible_people": [owned["P"]]}, format="json"
+    )
     assert patched.status_code == 400
     assert mine.visible_people.count() == 0 and mine.gallery_embeddings() == {}
     client.force_login(mallory)
-    form = client.post("/broadcasts/new/", {"title": "t", "category": "talk", "mode": "except",
-                                            "style": "pixelate", "strength": 3,
-                                            "visible_people": [owned["P"]]})
+    form = client.post(
+        "/broadcasts/new/",
+        {
+            "title": "t",
+            "category": "talk",
+            "mode": "except",
+            "style": "pixelate",
+            "strength": 3,
+            "visible_people": [owned["P"]],
+        },
+    )
     assert form.status_code == 400
     assert not Broadcast.objects.filter(owner=mallory, title="t").exists()
 
 
 def test_your_stream_key_never_reaches_anyone_else(mallory_api, mallory, alice, owned, client):
     key = alice.profile.stream_key
-    responses = [mallory_api.get("/api/me"), mallory_api.get("/api/broadcasts?live=1"),
-                 mallory_api.get(f"/api/broadcasts/{owned['L']}")]
+    responses = [
+        mallory_api.get("/api/me"),
+        mallory_api.get("/api/broadcasts?live=1"),
+        mallory_api.get(f"/api/broadcasts/{owned['L']}"),
+    ]
     client.force_login(mallory)
     responses += [client.get("/"), client.get(f"/watch/{owned['L']}"), client.get("/me/")]
     for response in responses:

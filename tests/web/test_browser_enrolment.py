@@ -26,9 +26,15 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -42,13 +48,20 @@ def server(tmp_path_factory):
     """`ciasom serve` in a child process on a free loopback port, with its own data dir."""
     data = tmp_path_factory.mktemp("data")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env.update(CIASOM_DATA_DIR=str(data), LOG_LEVEL="warning")
     log = (data / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-c", f"from ciasom.server import serve; serve('127.0.0.1', {port})"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -77,8 +90,13 @@ def browser(tmp_path_factory):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium")), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, locale="en-US", viewport={"width": 1280, "height": 860})
+            str(tmp_path_factory.mktemp("chromium")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            locale="en-US",
+            viewport={"width": 1280, "height": 860},
+        )
         context.set_default_timeout(20_000)
         yield context
         context.close()
@@ -92,9 +110,11 @@ def shot(page, name: str) -> Path:
 
 def make_live(server, broadcast_id: int) -> None:
     """What a WHIP publish does to the row (the media path is tested elsewhere)."""
-    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='ciasom.settings';"
-            "django.setup(); from ciasom.broadcasts.models import Broadcast;"
-            f"b=Broadcast.objects.get(pk={broadcast_id}); b.start(); b.set_viewers(3)")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='ciasom.settings';"
+        "django.setup(); from ciasom.broadcasts.models import Broadcast;"
+        f"b=Broadcast.objects.get(pk={broadcast_id}); b.start(); b.set_viewers(3)"
+    )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=server["env"], check=True)
 
 
@@ -121,36 +141,55 @@ def test_sign_up_enrol_and_set_up_a_broadcast(server, browser, tmp_path):
     page.wait_for_url(f"{base}/people/*/")
     noface = tmp_path / "noise.png"
     noface.write_bytes(image_bytes("PNG", (320, 240)))
-    page.set_input_files("#photo-input", [str(photo("obama.jpg")), str(photo("obama2.jpg")),
-                                          str(photo("city.jpg")), str(noface)])
+    page.set_input_files(
+        "#photo-input",
+        [str(photo("obama.jpg")), str(photo("obama2.jpg")), str(photo("city.jpg")), str(noface)],
+    )
     page.wait_for_selector("#person-status[data-status=ready]", timeout=90_000)
-    page.wait_for_function("document.querySelectorAll('#photo-grid .photo[data-status=pending]')"
-                           ".length === 0 && document.querySelectorAll('#photo-grid .photo')"
-                           ".length === 4", timeout=60_000)
+    page.wait_for_function(
+        "document.querySelectorAll('#photo-grid .photo[data-status=pending]')"
+        ".length === 0 && document.querySelectorAll('#photo-grid .photo')"
+        ".length === 4",
+        timeout=60_000,
+    )
     statuses = page.eval_on_selector_all(
-        "#photo-grid .photo", "els => els.map(e => [e.dataset.status, e.dataset.reason || ''])")
-    assert statuses == [["accepted", ""], ["accepted", ""], ["rejected", "several_faces"],
-                        ["rejected", "no_face"]]
+        "#photo-grid .photo", "els => els.map(e => [e.dataset.status, e.dataset.reason || ''])"
+    )
+    assert statuses == [
+        ["accepted", ""],
+        ["accepted", ""],
+        ["rejected", "several_faces"],
+        ["rejected", "no_face"],
+    ]
     assert page.locator("#photo-grid .photo.accepted img").count() == 2
     assert page.locator("text=Several faces").is_visible()
     assert page.locator("text=No face found").is_visible()
-    page.wait_for_function("document.querySelector('#upload-progress .label').textContent"
-                           " === 'Done: 2 accepted, 2 rejected'")
+    page.wait_for_function(
+        "document.querySelector('#upload-progress .label').textContent"
+        " === 'Done: 2 accepted, 2 rejected'"
+    )
     # The face crops are real images served to the owner.
-    sizes = page.eval_on_selector_all("#photo-grid .photo.accepted img",
-                                      "els => els.map(e => e.naturalWidth)")
+    sizes = page.eval_on_selector_all(
+        "#photo-grid .photo.accepted img", "els => els.map(e => e.naturalWidth)"
+    )
     assert all(0 < w <= 160 for w in sizes)
     # A third photo dropped onto the drop zone (drag & drop) joins the other results.
-    page.evaluate("""async (b64) => {
+    page.evaluate(
+        """async (b64) => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
         const transfer = new DataTransfer();
         transfer.items.add(new File([bytes], "obama3.jpg", {type: "image/jpeg"}));
         const zone = document.getElementById("dropzone");
         zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true}));
         zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
-    }""", base64.b64encode(photo("obama3.jpg").read_bytes()).decode())
-    page.wait_for_function("document.querySelector('#upload-progress .label').textContent"
-                           " === 'Done: 3 accepted, 2 rejected'", timeout=60_000)
+    }""",
+        base64.b64encode(photo("obama3.jpg").read_bytes()).decode(),
+    )
+    page.wait_for_function(
+        "document.querySelector('#upload-progress .label').textContent"
+        " === 'Done: 3 accepted, 2 rejected'",
+        timeout=60_000,
+    )
     assert page.locator("#photo-grid .photo.accepted").count() == 3
     shot(page, "person")  # has face crops: stays in test-artifacts only
     page.click("#nav-people")

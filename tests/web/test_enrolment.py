@@ -35,20 +35,31 @@ def test_every_photo_gets_a_result_with_its_reason(alice_api, settings):
     assert person["status"] == "failed"  # nothing enrolled yet
     whole = real_photo("obama3.jpg")
     damaged = whole[: len(whole) * 2 // 3]  # header fine, last third of the pixels missing
-    response = alice_api.post(f"/api/people/{person['id']}/photos", {"photos": [
-        file("obama.jpg", real_photo("obama.jpg")),
-        file("obama2.jpg", real_photo("obama2.jpg")),
-        file("city.jpg", real_photo("city.jpg")),           # a street crowd
-        file("noise.png", image_bytes("PNG", (320, 240))),  # no face at all
-        file("damaged.jpg", damaged),
-    ]}, format="multipart")
+    response = alice_api.post(
+        f"/api/people/{person['id']}/photos",
+        {
+            "photos": [
+                file("obama.jpg", real_photo("obama.jpg")),
+                file("obama2.jpg", real_photo("obama2.jpg")),
+                file("city.jpg", real_photo("city.jpg")),  # a street crowd
+                file("noise.png", image_bytes("PNG", (320, 240))),  # no face at all
+                file("damaged.jpg", damaged),
+            ]
+        },
+        format="multipart",
+    )
     assert response.status_code == 202
     assert {p["status"] for p in response.json()["photos"]} == {"pending"}
 
     data = wait_until(lambda: settled(alice_api, person["id"]), timeout=60)
     results = [(p["status"], p["reason"]) for p in data["photos"]]
-    assert results == [("accepted", ""), ("accepted", ""), ("rejected", "several_faces"),
-                       ("rejected", "no_face"), ("rejected", "unreadable")]
+    assert results == [
+        ("accepted", ""),
+        ("accepted", ""),
+        ("rejected", "several_faces"),
+        ("rejected", "no_face"),
+        ("rejected", "unreadable"),
+    ]
     assert data["status"] == "ready"
     assert data["counts"] == {"pending": 0, "accepted": 2, "rejected": 3}
     assert all(p["message"] for p in data["photos"] if p["status"] == "rejected")
@@ -69,18 +80,24 @@ def test_every_photo_gets_a_result_with_its_reason(alice_api, settings):
 
 def test_a_person_with_only_unusable_photos_has_failed(alice_api):
     person = alice_api.post("/api/people", {"name": "Nobody"}, format="json").json()
-    alice_api.post(f"/api/people/{person['id']}/photos",
-                   {"photos": [file("noise.jpg", image_bytes(size=(300, 300)))]},
-                   format="multipart")
+    alice_api.post(
+        f"/api/people/{person['id']}/photos",
+        {"photos": [file("noise.jpg", image_bytes(size=(300, 300)))]},
+        format="multipart",
+    )
     data = wait_until(lambda: settled(alice_api, person["id"]), timeout=60)
     assert data["status"] == "failed" and data["photos"][0]["reason"] == "no_face"
 
 
 def test_keep_photos_keeps_the_originals(alice_api, settings):
-    person = alice_api.post("/api/people", {"name": "Joe", "keep_photos": True},
-                            format="json").json()
-    alice_api.post(f"/api/people/{person['id']}/photos",
-                   {"photos": [file("biden.jpg", real_photo("biden.jpg"))]}, format="multipart")
+    person = alice_api.post(
+        "/api/people", {"name": "Joe", "keep_photos": True}, format="json"
+    ).json()
+    alice_api.post(
+        f"/api/people/{person['id']}/photos",
+        {"photos": [file("biden.jpg", real_photo("biden.jpg"))]},
+        format="multipart",
+    )
     wait_until(lambda: settled(alice_api, person["id"]), timeout=60)
     (photo,) = Photo.objects.filter(person_id=person["id"])
     assert photo.status == Photo.Status.ACCEPTED and photo.original
@@ -96,8 +113,11 @@ def test_exif_orientation_is_honoured(alice_api):
         out = io.BytesIO()
         sideways.save(out, "JPEG", exif=exif.tobytes(), quality=92)
     person = alice_api.post("/api/people", {"name": "Sideways"}, format="json").json()
-    alice_api.post(f"/api/people/{person['id']}/photos",
-                   {"photos": [file("IMG_0003.JPG", out.getvalue())]}, format="multipart")
+    alice_api.post(
+        f"/api/people/{person['id']}/photos",
+        {"photos": [file("IMG_0003.JPG", out.getvalue())]},
+        format="multipart",
+    )
     data = wait_until(lambda: settled(alice_api, person["id"]), timeout=60)
     assert data["photos"][0]["status"] == "accepted", data["photos"][0]
     photo = Photo.objects.get(pk=data["photos"][0]["id"])
@@ -116,9 +136,11 @@ def test_enrolment_never_runs_in_the_request(alice_api):
     try:
         tasks.submit("test.block")
         person = alice_api.post("/api/people", {"name": "Waiting"}, format="json").json()
-        response = alice_api.post(f"/api/people/{person['id']}/photos",
-                                  {"photos": [file("obama2.jpg", real_photo("obama2.jpg"))]},
-                                  format="multipart")
+        response = alice_api.post(
+            f"/api/people/{person['id']}/photos",
+            {"photos": [file("obama2.jpg", real_photo("obama2.jpg"))]},
+            format="multipart",
+        )
         assert response.status_code == 202
         data = alice_api.get(f"/api/people/{person['id']}").json()
         assert data["status"] == "processing" and data["photos"][0]["status"] == "pending"
@@ -148,11 +170,14 @@ def test_a_photo_deleted_while_waiting_leaves_nothing(alice, alice_api, settings
     try:
         tasks.submit("test.block")
         person = alice_api.post("/api/people", {"name": "Gone"}, format="json").json()
-        sent = alice_api.post(f"/api/people/{person['id']}/photos",
-                              {"photos": [file("obama.jpg", real_photo("obama.jpg"))]},
-                              format="multipart").json()["photos"][0]
-        assert alice_api.delete(f"/api/people/{person['id']}/photos/{sent['id']}"
-                                ).status_code == 204
+        sent = alice_api.post(
+            f"/api/people/{person['id']}/photos",
+            {"photos": [file("obama.jpg", real_photo("obama.jpg"))]},
+            format="multipart",
+        ).json()["photos"][0]
+        assert (
+            alice_api.delete(f"/api/people/{person['id']}/photos/{sent['id']}").status_code == 204
+        )
         release.set()
         wait_until(lambda: not Photo.objects.filter(pk=sent["id"]).exists())
     finally:
@@ -163,17 +188,36 @@ def test_a_photo_deleted_while_waiting_leaves_nothing(alice, alice_api, settings
 
 def test_a_broadcast_gallery_holds_the_visible_peoples_embeddings(alice, alice_api):
     person = alice_api.post("/api/people", {"name": "Barack"}, format="json").json()
-    alice_api.post(f"/api/people/{person['id']}/photos", {"photos": [
-        file("a.jpg", real_photo("obama.jpg")), file("b.jpg", real_photo("obama2.jpg"))]},
-        format="multipart")
+    alice_api.post(
+        f"/api/people/{person['id']}/photos",
+        {
+            "photos": [
+                file("a.jpg", real_photo("obama.jpg")),
+                file("b.jpg", real_photo("obama2.jpg")),
+            ]
+        },
+        format="multipart",
+    )
     other = alice_api.post("/api/people", {"name": "Joe"}, format="json").json()
-    alice_api.post(f"/api/people/{other['id']}/photos",
-                   {"photos": [file("c.jpg", real_photo("biden.jpg"))]}, format="multipart")
-    wait_until(lambda: settled(alice_api, person["id"]) and settled(alice_api, other["id"]),
-               timeout=60)
-    created = alice_api.post("/api/broadcasts", {
-        "title": "walk", "category": "outdoor", "mode": "except", "style": "pixelate",
-        "visible_people": [person["id"]]}, format="json").json()
+    alice_api.post(
+        f"/api/people/{other['id']}/photos",
+        {"photos": [file("c.jpg", real_photo("biden.jpg"))]},
+        format="multipart",
+    )
+    wait_until(
+        lambda: settled(alice_api, person["id"]) and settled(alice_api, other["id"]), timeout=60
+    )
+    created = alice_api.post(
+        "/api/broadcasts",
+        {
+            "title": "walk",
+            "category": "outdoor",
+            "mode": "except",
+            "style": "pixelate",
+            "visible_people": [person["id"]],
+        },
+        format="json",
+    ).json()
     broadcast = Broadcast.objects.get(pk=created["id"])
     embeddings = broadcast.gallery_embeddings()
     assert list(embeddings) == ["Barack"] and embeddings["Barack"].shape == (2, 128)

@@ -43,8 +43,12 @@ def test_photo_reasons_are_translated(alice_browser, alice):
     from ciasom.faces.models import Person, Photo
 
     person = Person.objects.create(owner=alice, name="Mom")
-    Photo.objects.create(person=person, status="rejected", reason="several_faces",
-                         message="14 faces found in the photo; use a photo of this person alone.")
+    Photo.objects.create(
+        person=person,
+        status="rejected",
+        reason="several_faces",
+        message="14 faces found in the photo; use a photo of this person alone.",
+    )
     page = alice_browser.get(f"/people/{person.pk}/").content.decode()
     assert "얼굴이 여러 개입니다" in page
     english = alice_browser.get(f"/people/{person.pk}/", HTTP_ACCEPT_LANGUAGE="en")

@@ -18,20 +18,26 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def lineup(django_user_model):
     now = timezone.now()
-    rows = [("jin", "진", "Seoul night walk", "outdoor", 40, 30),
-            ("mina", "", "Coffee talk", "talk", 120, 10),
-            ("ria", "리아", "Speedrun", "game", 5, 2)]
+    rows = [
+        ("jin", "진", "Seoul night walk", "outdoor", 40, 30),
+        ("mina", "", "Coffee talk", "talk", 120, 10),
+        ("ria", "리아", "Speedrun", "game", 5, 2),
+    ]
     made = {}
     for username, nickname, title, category, viewers, minutes_ago in rows:
         user = django_user_model.objects.create_user(username)
         user.profile.nickname = nickname
         user.profile.save()
         made[title] = Broadcast.objects.create(
-            owner=user, title=title, category=category, is_live=True, viewers=viewers,
-            started_at=now - timedelta(minutes=minutes_ago))
+            owner=user,
+            title=title,
+            category=category,
+            is_live=True,
+            viewers=viewers,
+            started_at=now - timedelta(minutes=minutes_ago),
+        )
     ended = django_user_model.objects.create_user("old")
-    Broadcast.objects.create(owner=ended, title="Yesterday walk", category="outdoor",
-                             ended_at=now)
+    Broadcast.objects.create(owner=ended, title="Yesterday walk", category="outdoor", ended_at=now)
     return made
 
 
@@ -42,8 +48,11 @@ def titles(query: str = "") -> list[str]:
 
 
 def test_each_entry_has_what_a_viewer_needs(lineup):
-    (row,) = [r for r in APIClient().get("/api/broadcasts?live=1").json()["results"]
-              if r["title"] == "Seoul night walk"]
+    (row,) = [
+        r
+        for r in APIClient().get("/api/broadcasts?live=1").json()["results"]
+        if r["title"] == "Seoul night walk"
+    ]
     assert {"id", "title", "host", "category", "viewers", "started_at", "thumbnail_url"} <= set(row)
     assert row["host"] == "진" and row["category"] == "outdoor" and row["viewers"] == 40
     assert row["thumbnail_url"].endswith("placeholder.svg")
@@ -58,8 +67,8 @@ def test_sorted_by_viewers_by_default_or_newest(lineup):
 
 def test_search_by_title_or_host(lineup):
     assert titles("&q=walk") == ["Seoul night walk"]  # the ended walk is not live
-    assert titles("&q=mina") == ["Coffee talk"]       # username
-    assert titles("&q=리아") == ["Speedrun"]           # nickname
+    assert titles("&q=mina") == ["Coffee talk"]  # username
+    assert titles("&q=리아") == ["Speedrun"]  # nickname
     assert titles("&q=nothing-like-this") == []
 
 

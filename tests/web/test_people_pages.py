@@ -31,8 +31,9 @@ def test_the_same_name_is_fine_for_another_host(alice_browser, mallory):
     assert alice_browser.post("/people/", {"name": "Mom"}).status_code == 302
 
 
-def test_delete_a_photo_and_forget_a_person(alice_browser, alice,
-                                            django_capture_on_commit_callbacks):
+def test_delete_a_photo_and_forget_a_person(
+    alice_browser, alice, django_capture_on_commit_callbacks
+):
     person = Person.objects.create(owner=alice, name="Mom")
     photo = Photo.objects.create(person=person, status=Photo.Status.ACCEPTED)
     photo.thumbnail.save("t.jpg", ContentFile(image_bytes()), save=True)

@@ -20,10 +20,19 @@ def settings_in_subprocess(env: dict[str, str], expr: str):
         "import django; django.setup(); from django.conf import settings as s;"
         f"print(json.dumps({expr}, default=str))"
     )
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"DATABASE_URL", "REDIS_URL", "CIASOM_ICE_SERVERS", "SECRET_KEY", "DEBUG"}}
-    out = subprocess.run([sys.executable, "-c", code], env={**clean, **env}, cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "CIASOM_ICE_SERVERS", "SECRET_KEY", "DEBUG"}
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -31,7 +40,8 @@ def test_defaults_keep_everything_in_the_data_dir(tmp_path):
     got = settings_in_subprocess(
         {"CIASOM_DATA_DIR": str(tmp_path)},
         "[s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], str(s.MEDIA_ROOT),"
-        " s.CACHES['default']['BACKEND'], s.REDIS_URL, s.DEBUG, s.CIASOM_ICE_SERVERS]")
+        " s.CACHES['default']['BACKEND'], s.REDIS_URL, s.DEBUG, s.CIASOM_ICE_SERVERS]",
+    )
     engine, name, media, cache, redis_url, debug, ice = got
     assert engine == "django.db.backends.sqlite3"
     assert name == str(tmp_path / "ciasom.sqlite3")
@@ -60,26 +70,47 @@ def test_environment_overrides(tmp_path):
         },
         "[s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'],"
         " s.CACHES['default']['BACKEND'], s.CIASOM_ICE_SERVERS, s.CIASOM_ICE_HOSTS,"
-        " s.SECRET_KEY, s.DEBUG, s.ALLOWED_HOSTS]")
+        " s.SECRET_KEY, s.DEBUG, s.ALLOWED_HOSTS]",
+    )
     assert got == [
-        "django.db.backends.postgresql", "somewhere",
-        "django.core.cache.backends.redis.RedisCache", ice, ["192.0.2.10", "127.0.0.1"],
-        "from-env", True, ["ciasom.example", "localhost"],
+        "django.db.backends.postgresql",
+        "somewhere",
+        "django.core.cache.backends.redis.RedisCache",
+        ice,
+        ["192.0.2.10", "127.0.0.1"],
+        "from-env",
+        True,
+        ["ciasom.example", "localhost"],
     ]
 
 
-@pytest.mark.parametrize(("host", "loopback"), [
-    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True),
-    ("localhost", True), ("0.0.0.0", False), ("192.168.1.20", False), ("example.com", False),
-])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.20", False),
+        ("example.com", False),
+    ],
+)
 def test_loopback_hosts_are_recognised(host, loopback):
     assert is_loopback(host) is loopback
 
 
-@pytest.mark.parametrize(("host", "ice_hosts"), [
-    ("127.0.0.1", "127.0.0.1"), ("localhost", "127.0.0.1"), ("[::1]", "::1"),
-    ("0.0.0.0", None), ("192.168.1.20", None),
-])
+@pytest.mark.parametrize(
+    ("host", "ice_hosts"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("localhost", "127.0.0.1"),
+        ("[::1]", "::1"),
+        ("0.0.0.0", None),
+        ("192.168.1.20", None),
+    ],
+)
 def test_serve_on_loopback_offers_only_loopback_candidates(host, ice_hosts):
     assert default_ice_hosts(host) == ice_hosts
 
@@ -112,7 +143,12 @@ print(sent[0]["status"])
 def test_asgi_application_serves_pages(tmp_path):
     """`ciasom.asgi:application` is a working ASGI app (what uvicorn and `serve` load)."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    out = subprocess.run([sys.executable, "-c", ASGI_PROBE], cwd=ROOT, capture_output=True,
-                         text=True, env={**env, "CIASOM_DATA_DIR": str(tmp_path)})
+    out = subprocess.run(
+        [sys.executable, "-c", ASGI_PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**env, "CIASOM_DATA_DIR": str(tmp_path)},
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "200"

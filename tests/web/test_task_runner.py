@@ -130,10 +130,19 @@ def test_enrolment_through_the_redis_queue(alice_api, settings):
         assert isinstance(tasks.runner(), tasks.RedisRunner)
         person = alice_api.post("/api/people", {"name": "Barack"}, format="json").json()
         photo = SimpleUploadedFile("o.jpg", real_photo("obama.jpg"), content_type="image/jpeg")
-        assert alice_api.post(f"/api/people/{person['id']}/photos", {"photos": [photo]},
-                              format="multipart").status_code == 202
-        data = wait_until(lambda: (d := alice_api.get(f"/api/people/{person['id']}").json())
-                          ["status"] != "processing" and d, timeout=60)
+        assert (
+            alice_api.post(
+                f"/api/people/{person['id']}/photos", {"photos": [photo]}, format="multipart"
+            ).status_code
+            == 202
+        )
+        data = wait_until(
+            lambda: (
+                (d := alice_api.get(f"/api/people/{person['id']}").json())["status"] != "processing"
+                and d
+            ),
+            timeout=60,
+        )
         assert data["status"] == "ready"
     finally:
         tasks.runner().stop(wait=True)
