@@ -267,7 +267,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     offer_host_candidates(["127.0.0.1"])
     clips = {height: footage(height * 16 // 9, height) for height in (480, 720)}
     result: dict[str, Any] = {
-        "machine": f"{os.cpu_count()} cores; shared with other work while measured",
+        "machine": f"{os.cpu_count()} cores, shared with other work while measured",
+        "load_average_1m_at_start": round(os.getloadavg()[0], 2),
         "placement_ms": placement(),
     }
     with tempfile.TemporaryDirectory() as directory:
@@ -285,6 +286,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             cluster.remove()
     with tempfile.TemporaryDirectory() as directory, running_server(Path(directory)) as base:
         embedded = await publish_to_first_frame(base, clips[480], args.runs)
+    result["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     result["publish_to_first_frame_ms"] = {
         "web_tier_and_node": percentiles(web),
         "ciasom_serve": percentiles(embedded),

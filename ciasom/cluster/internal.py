@@ -87,7 +87,7 @@ async def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @internal("DELETE")
 async def publisher(request: HttpRequest, pk: int, session: str) -> HttpResponse:
-    if not await node().end_publisher(pk, session):
+    if not await node().service.end_whip(pk, session):
         return not_found("no such WHIP session")
     return JsonResponse({})
 
@@ -95,16 +95,14 @@ async def publisher(request: HttpRequest, pk: int, session: str) -> HttpResponse
 @internal("POST")
 async def watch(request: HttpRequest, pk: int) -> HttpResponse:
     client = request.headers.get(CLIENT_HEADER, "")
-    viewer = await node().service.watch(pk, offer_of(request), client)
-    return JsonResponse({"session": viewer.id, "answer": viewer.answer}, status=201)
+    viewer = await node().service.whep(pk, offer_of(request), client)
+    return JsonResponse({"session": viewer.session, "answer": viewer.sdp}, status=201)
 
 
 @internal("DELETE")
 async def viewer(request: HttpRequest, pk: int, session: str) -> HttpResponse:
-    stream = node().service.stream(pk)
-    if stream is None or session not in stream.viewers:
+    if not await node().service.end_whep(pk, session):
         return not_found("no such WHEP session")
-    await stream.leave(session)
     return JsonResponse({})
 
 

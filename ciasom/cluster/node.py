@@ -53,7 +53,6 @@ class MediaNode:
         self.service = service
         self.held: dict[int, LiveStream] = {}
         self.latencies_ms: deque[float] = deque(maxlen=LATENCY_SAMPLES)
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self._subscription: Subscription | None = None
@@ -73,7 +72,6 @@ class MediaNode:
     # -- lifecycle (the node's ASGI lifespan) -------------------------------------------
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(self._register)
         self._heartbeat = threading.Thread(target=self._beat, name="ciasom-heartbeat", daemon=True)
         self._heartbeat.start()
@@ -102,13 +100,6 @@ class MediaNode:
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
         return stream.session_id, answer
-
-    async def end_publisher(self, broadcast_id: int, session: str) -> bool:
-        stream = self.service.stream(broadcast_id)
-        if stream is None or stream.session_id != session:
-            return False
-        await stream.close()
-        return True
 
     async def _release_when_ended(self, broadcast_id: int) -> None:
         stream = self.held[broadcast_id]

@@ -5,8 +5,9 @@ addresses (127.0.0.1 and 127.0.0.2, which are also their ICE host candidates).
 Broadcasts are placed on different nodes and a third publisher gets 503; a settings change
 and a deleted enrolled person reach the node holding the broadcast within 1 s, judged from
 the pixels its viewer receives; a node killed with SIGKILL has its broadcast ended within
-10 s while the other keeps streaming, and its host goes live again on the other node. At
-the end no process, peer connection or Redis key of the cluster is left."""
+10 s while the other keeps streaming, and its host goes live again on the other node; their
+account deleted, that node ends the broadcast. At the end no process, peer connection or
+Redis key of the cluster is left."""
 
 from __future__ import annotations
 
@@ -193,7 +194,16 @@ async def test_two_nodes_behind_nginx(cluster: Cluster):
     status, session_a, answer, publisher_a = await go_live(api_a, broadcast_a, me_a["stream_key"])
     assert status == 201, answer
     assert candidates(answer) == {"127.0.0.2"}
-    assert (await asyncio.to_thread(api_a.call, "DELETE", session_a["Location"]))[0] == 200
+
+    # Host A deletes their account through the web tier: node-b ends the broadcast and frees
+    # its slot.
+    password = {"password": "correct horse battery staple"}
+    assert (await asyncio.to_thread(api_a.call, "DELETE", "/api/me", password))[0] == 204
+    slot = f"{cluster.prefix}cluster:broadcast:{broadcast_a['id']}"
+    deleted = time.monotonic()
+    while cluster.redis().exists(slot):
+        assert time.monotonic() - deleted < 5, "node-b still holds the deleted account's broadcast"
+        await asyncio.sleep(0.05)
     await publisher_a.close()
 
     # Nothing is left: processes, peer connections, the cluster's Redis keys.
