@@ -16,6 +16,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from ciasom.engine.photo import MAX_PIXELS
+from ciasom.media import limits
 from ciasom.media.capacity import default_capacity
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -193,7 +195,7 @@ STORAGES = {
 # Uploads: phones send 2-8 MB photos; accept up to 20 MB each, 20 per request.
 CIASOM_MAX_PHOTO_BYTES = int(os.environ.get("CIASOM_MAX_PHOTO_BYTES", 20 * 1024 * 1024))
 CIASOM_MAX_PHOTOS_PER_PERSON = 20
-CIASOM_MAX_PHOTO_PIXELS = 40_000_000
+CIASOM_MAX_PHOTO_PIXELS = MAX_PIXELS  # what the engine decodes at most (ciasom/engine/photo.py)
 CIASOM_MAX_AVATAR_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 50  # hard guard; 20 is checked with a clear message
 # Per-account enrolment quotas (ciasom/faces/quotas.py): people, photos kept, bytes of
@@ -226,15 +228,17 @@ CIASOM_CLUSTER_PREFIX = os.environ.get("CIASOM_CLUSTER_PREFIX", "ciasom:cluster:
 CIASOM_NODE_NAME = os.environ.get("CIASOM_NODE_NAME", "")
 CIASOM_NODE_ADDRESS = os.environ.get("CIASOM_NODE_ADDRESS", "")
 # Viewers per broadcast; the next one gets 503 + Retry-After (DESIGN.md §3, WHEP).
-CIASOM_MAX_VIEWERS = int(os.environ.get("CIASOM_MAX_VIEWERS", 50))
+CIASOM_MAX_VIEWERS = int(os.environ.get("CIASOM_MAX_VIEWERS", limits.MAX_VIEWERS))
 # WHIP/WHEP sessions that have not connected (ICE + DTLS) this many seconds after their
 # answer are closed: a viewer's slot is freed, a publisher's broadcast ends.
-CIASOM_CONNECT_TIMEOUT = float(os.environ.get("CIASOM_CONNECT_TIMEOUT", 10))
+CIASOM_CONNECT_TIMEOUT = float(os.environ.get("CIASOM_CONNECT_TIMEOUT", limits.CONNECT_TIMEOUT))
 # Viewers still connecting, per broadcast (connected ones count against MAX_VIEWERS).
-CIASOM_MAX_PENDING_VIEWERS = int(os.environ.get("CIASOM_MAX_PENDING_VIEWERS", 20))
+CIASOM_MAX_PENDING_VIEWERS = int(os.environ.get("CIASOM_MAX_PENDING_VIEWERS", limits.MAX_PENDING))
 # Peer connections per process (publishers + viewers), and viewer sessions per client address.
-CIASOM_MAX_SESSIONS = int(os.environ.get("CIASOM_MAX_SESSIONS", 200))
-CIASOM_MAX_SESSIONS_PER_CLIENT = int(os.environ.get("CIASOM_MAX_SESSIONS_PER_CLIENT", 10))
+CIASOM_MAX_SESSIONS = int(os.environ.get("CIASOM_MAX_SESSIONS", limits.MAX_SESSIONS))
+CIASOM_MAX_SESSIONS_PER_CLIENT = int(
+    os.environ.get("CIASOM_MAX_SESSIONS_PER_CLIENT", limits.MAX_SESSIONS_PER_CLIENT)
+)
 # TURN with coturn's REST credentials (`use-auth-secret`): each page and WHIP/WHEP answer
 # gets its own username/password, valid CIASOM_TURN_TTL seconds, minted from the secret
 # shared with coturn's `static-auth-secret`. Unset: no TURN server is handed out.

@@ -43,10 +43,7 @@ def task(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 def run_task(name: str, args: list[Any]) -> None:
     """Run one task in the current (worker) thread with fresh database connections."""
-    fn = REGISTRY.get(name)
-    if fn is None:
-        _import_task_modules()
-        fn = REGISTRY.get(name)
+    fn = REGISTRY.get(name)  # task modules register when their app is ready (django.setup)
     if fn is None:
         log.error("unknown task %r dropped", name)
         return
@@ -57,11 +54,6 @@ def run_task(name: str, args: list[Any]) -> None:
         log.exception("task %s%r failed", name, tuple(args))
     finally:
         connections.close_all()
-
-
-def _import_task_modules() -> None:
-    # Task modules register on import; a worker may pop a job before anything imported them.
-    import ciasom.faces.enrol  # noqa: F401
 
 
 class ThreadRunner:

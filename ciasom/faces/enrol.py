@@ -31,7 +31,10 @@ THUMBNAIL_PX = 160
 STALE_CLAIM = timedelta(minutes=10)
 
 
-@tasks.task("faces.enrol_photo")
+ENROL_TASK = "faces.enrol_photo"  # the registered name a queued job carries
+
+
+@tasks.task(ENROL_TASK)
 def enrol(photo_id: int) -> None:
     now = timezone.now()
     claimed = (
@@ -218,6 +221,11 @@ def requeue_pending() -> int:
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
         .values_list("pk", flat=True)
     )
-    for pk in ids:
-        tasks.submit("faces.enrol_photo", pk)
+    queue_enrolment(ids)
     return len(ids)
+
+
+def queue_enrolment(photo_ids: list[int]) -> None:
+    """Queue each photo's enrolment (after the commit that stored it: on_commit)."""
+    for pk in photo_ids:
+        tasks.submit(ENROL_TASK, pk)

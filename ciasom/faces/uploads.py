@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from ciasom import tasks
 from ciasom.faces import quotas
+from ciasom.faces.enrol import queue_enrolment
 from ciasom.faces.models import Person, Photo
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,8 @@ def inspect(upload: UploadedFile) -> Inspection:
         return Inspection(
             content_type,
             Photo.Reason.TOO_LARGE,
-            _("The image is %(w)dx%(h)d pixels; at most 40 megapixels are accepted.")
-            % {"w": width, "h": height},
+            _("The image is %(w)dx%(h)d pixels; at most %(mp)d megapixels are accepted.")
+            % {"w": width, "h": height, "mp": settings.CIASOM_MAX_PHOTO_PIXELS // 1_000_000},
         )
     return Inspection(content_type)
 
@@ -158,15 +158,10 @@ def store_uploads(person: Person, files: list[UploadedFile]) -> list[Photo]:
                     written.append(str(photo.original.name))
                 photos.append(photo)
             pending = [p.pk for p in photos if p.status == Photo.Status.PENDING]
-            transaction.on_commit(partial(_queue_enrolment, pending))
+            transaction.on_commit(partial(queue_enrolment, pending))
     except BaseException:
         storage = Photo._meta.get_field("original").storage
         for name in written:
             storage.delete(name)
         raise
     return photos
-
-
-def _queue_enrolment(photo_ids: list[int]) -> None:
-    for pk in photo_ids:
-        tasks.submit("faces.enrol_photo", pk)

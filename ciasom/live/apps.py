@@ -36,4 +36,4 @@ class LiveConfig(AppConfig):
         else:
             self.service = LiveService.from_settings()
         # The apps' after-commit signals, turned into calls on the media (one place).
-        receivers.connect()
+        receivers.connect(self)

@@ -17,31 +17,36 @@ call to the node that holds the broadcast.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ciasom.broadcasts import signals as broadcast_signals
 from ciasom.broadcasts.models import Broadcast
 from ciasom.faces import signals as face_signals
 
-from .apps import live_media
+if TYPE_CHECKING:
+    from .apps import LiveConfig
 
 
-def connect() -> None:
-    """Subscribe the live layer to the apps' signals (once per process, from ``LiveConfig``)."""
-    broadcast_signals.settings_changed.connect(settings_changed, dispatch_uid="live-settings")
-    broadcast_signals.ended.connect(ended, dispatch_uid="live-ended")
-    face_signals.people_changed.connect(people_changed, dispatch_uid="live-people")
+def connect(config: LiveConfig) -> None:
+    """Subscribe the live layer to the apps' signals (once per process, from ``LiveConfig``).
 
+    Each receiver asks ``config.service`` when it runs, so it reaches the media of the moment.
+    """
 
-def settings_changed(sender: Any, broadcast_id: int, **kwargs: Any) -> None:
-    live_media().apply_settings(broadcast_id)
+    def settings_changed(sender: Any, broadcast_id: int, **kwargs: Any) -> None:
+        config.service.apply_settings(broadcast_id)
 
+    def ended(sender: Any, broadcast_id: int, **kwargs: Any) -> None:
+        config.service.end(broadcast_id)
 
-def ended(sender: Any, broadcast_id: int, **kwargs: Any) -> None:
-    live_media().end(broadcast_id)
+    def people_changed(sender: Any, owner_id: int, **kwargs: Any) -> None:
+        # Found by owner, since a deleted person's links to broadcasts are gone by now.
+        for broadcast_id in Broadcast.objects.live_ids(owner_id):
+            config.service.apply_settings(broadcast_id)
 
-
-def people_changed(sender: Any, owner_id: int, **kwargs: Any) -> None:
-    # Found by owner, since a deleted person's links to broadcasts are gone by now.
-    for broadcast_id in Broadcast.objects.live_ids(owner_id):
-        live_media().apply_settings(broadcast_id)
+    # weak=False: the receivers are closures, kept alive by the signals themselves.
+    broadcast_signals.settings_changed.connect(
+        settings_changed, weak=False, dispatch_uid="live-settings"
+    )
+    broadcast_signals.ended.connect(ended, weak=False, dispatch_uid="live-ended")
+    face_signals.people_changed.connect(people_changed, weak=False, dispatch_uid="live-people")

@@ -49,6 +49,7 @@ RENDER_BUDGET = 0.1  # seconds a due frame waits for the engine before it is cov
 MAX_HEIGHT = 720  # lines: bigger publishers (OBS sends 1080p) are scaled to fit the CPU budget
 THUMBNAIL_INTERVAL = 4.0  # seconds between thumbnails of the processed picture
 THUMBNAIL_WIDTH = 480
+STAGES = ("convert", "render", "encode", "total")  # timed per frame, shown on the host page
 ERROR_LOG_EVERY = 100  # failed frames: the first of every this many is logged with its trace
 
 Frame = np.ndarray[Any, np.dtype[np.uint8]]
@@ -65,7 +66,6 @@ class VideoPipeline:
         self,
         key: str,
         processor: FrameProcessor,
-        meter: Meter,
         *,
         origin: float,
         render_budget: float,
@@ -82,7 +82,7 @@ class VideoPipeline:
         self.errors = 0  # engine exceptions and failed frames
         self.size: tuple[int, int] | None = None  # as received
         self.sent_size: tuple[int, int] | None = None  # as processed and sent
-        self._meter = meter
+        self._meter = Meter()
         self._codecs = codecs
         self._on_packets = on_packets
         self._on_thumbnail = on_thumbnail
@@ -119,6 +119,24 @@ class VideoPipeline:
     @property
     def started(self) -> bool:
         return self._latest is not None
+
+    def status(self) -> dict[str, Any]:
+        """Sizes, rates, counts and stage timings, for the host page's health panel."""
+        size, sent = self.size, self.sent_size
+        return {
+            "width": size[0] if size else None,
+            "height": size[1] if size else None,
+            "sent_width": sent[0] if sent else None,
+            "sent_height": sent[1] if sent else None,
+            "fps_in": self._meter.rate("in"),
+            "fps_out": self._meter.rate("out"),
+            "frames_received": self.received,
+            "frames_dropped": self.dropped,
+            "frames_out": self.frames_out,
+            "frames_covered": self.covered,
+            "engine_errors": self.errors,
+            "ms": {stage: self._meter.median_ms(stage) for stage in STAGES},
+        }
 
     def request_keyframe(self, mime: str) -> None:
         """The next frame encoded in ``mime`` is a keyframe (a viewer joined or lost one)."""

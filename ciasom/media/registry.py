@@ -13,12 +13,17 @@ from collections.abc import Callable, Sequence
 from aiortc import RTCConfiguration
 
 from .audience import JanusHost
+from .limits import (
+    CONNECT_TIMEOUT,
+    MAX_PENDING,
+    MAX_SESSIONS,
+    MAX_SESSIONS_PER_CLIENT,
+    MAX_VIEWERS,
+)
 from .processor import FrameProcessor
-from .relay import CONNECT_TIMEOUT, MAX_PENDING, MAX_VIEWERS, Viewer
+from .relay import Viewer
 from .stream import LiveStream, StreamEnded
 
-MAX_SESSIONS = 200  # peer connections per process, publishers and viewers
-MAX_SESSIONS_PER_CLIENT = 10  # viewer sessions per client address
 MAX_STREAMS = 1000  # broadcasts per process unless told (settings: CIASOM_MAX_STREAMS)
 
 

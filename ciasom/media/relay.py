@@ -24,15 +24,12 @@ import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from .aiortc_patches import route_keyframe_requests
+from .limits import CONNECT_TIMEOUT, MAX_PENDING, MAX_VIEWERS
 from .packettrack import PacketTrack
 from .sdp import OfferError, check_offer, negotiated_video, video_codec_preferences
 from .shutdown import within
 
 logger = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT = 10.0  # seconds a session may take from its answer to ICE+DTLS connected
-MAX_PENDING = 20  # viewers still connecting, per broadcast (a burst of arrivals fits)
-MAX_VIEWERS = 50  # connected viewers per broadcast, unless the broadcast says otherwise
 
 
 class ViewerLimitReached(Exception):

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -31,16 +30,15 @@ from ciasom.engine.settings import DEFAULT_PRIVACY_DELAY_MS
 from .aiortc_patches import pass_audio_on_at_once
 from .audience import JanusAudience, JanusHost
 from .audio import AudioPipeline
-from .meter import Meter
+from .fanout import FanOut
+from .limits import CONNECT_TIMEOUT, MAX_PENDING, MAX_VIEWERS
 from .pipeline import RENDER_BUDGET, VideoPipeline
 from .processor import FrameProcessor
-from .relay import CONNECT_TIMEOUT, MAX_PENDING, MAX_VIEWERS, Relay, Viewer
+from .relay import Relay, Viewer
 from .sdp import OfferError, check_offer
 from .shutdown import within
 
 logger = logging.getLogger(__name__)
-
-STAGES = ("convert", "render", "encode", "total")  # timed per frame, shown on the host page
 
 
 class StreamEnded(Exception):
@@ -85,7 +83,6 @@ class LiveStream:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Task[None] | None = None
         self._janus: asyncio.Future[None] | None = None  # the audience's mountpoints being made
-        self._meter = Meter()
         self.relay = Relay(
             key,
             configuration,
@@ -102,24 +99,24 @@ class LiveStream:
             request_keyframe=lambda mime: self.video.request_keyframe(mime),
             on_viewers=lambda: self._notify(on_viewers),
         )
+        self.fanout = FanOut([self.relay, self.audience])
         origin = time.monotonic()
         self.video = VideoPipeline(
             key,
             processor,
-            self._meter,
             origin=origin,
             render_budget=render_budget,
             privacy_delay=privacy_delay,
-            codecs=lambda: self.relay.codecs | self.audience.codecs,
-            on_packets=self._send_video,
+            codecs=self.fanout.codecs,
+            on_packets=self.fanout.send_video,
             on_thumbnail=lambda jpeg: self._notify(on_thumbnail, jpeg),
         )
         self.audio = AudioPipeline(
             key,
             origin=origin,
             privacy_delay=privacy_delay,
-            listening=lambda: self.relay.listening() or self.audience.listening(),
-            on_packets=self._send_audio,
+            listening=self.fanout.listening,
+            on_packets=self.fanout.send_audio,
         )
         self.privacy_delay = privacy_delay
 
@@ -213,7 +210,7 @@ class LiveStream:
     @property
     def viewer_count(self) -> int:
         """Viewers whose media is flowing: the relay's connected ones and Janus's."""
-        return self.relay.viewer_count + self.audience.viewer_count
+        return self.fanout.viewer_count
 
     @property
     def pending(self) -> int:
@@ -276,37 +273,17 @@ class LiveStream:
             engine = self.processor.stats()
         except Exception:
             engine = {"error": True}
-        video = self.video
         return {
             "live": not self.closing,
             "viewers": self.viewer_count,
-            "width": video.size[0] if video.size else None,
-            "height": video.size[1] if video.size else None,
-            "sent_width": video.sent_size[0] if video.sent_size else None,
-            "sent_height": video.sent_size[1] if video.sent_size else None,
             "privacy_delay_ms": round(self.privacy_delay * 1000),
-            "fps_in": self._meter.rate("in"),
-            "fps_out": self._meter.rate("out"),
-            "frames_received": video.received,
-            "frames_dropped": video.dropped,
-            "frames_out": video.frames_out,
-            "frames_covered": video.covered,
-            "engine_errors": video.errors,
-            "ms": {stage: self._meter.median_ms(stage) for stage in STAGES},
-            "codecs": sorted(self.relay.codecs | self.audience.codecs),
+            **self.video.status(),
+            "codecs": sorted(self.fanout.codecs()),
             "janus": self.audience.places(),
             "engine": engine,
         }
 
     # -- helpers --------------------------------------------------------------------------
-
-    def _send_video(self, mime: str, packets: list[av.Packet[Any]]) -> None:
-        self.relay.send_video(mime, packets)
-        self.audience.send_video(mime, packets)
-
-    def _send_audio(self, packets: list[av.Packet[Any]]) -> None:
-        self.relay.send_audio(packets)
-        self.audience.send_audio(packets)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(coroutine, name=f"{name}-{self.key}")
