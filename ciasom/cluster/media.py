@@ -13,6 +13,7 @@ import logging
 import secrets
 from typing import Any
 
+import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
@@ -43,7 +44,8 @@ class ClusterMedia:
         return cls(node_registry(), control_bus())
 
     def holds(self, broadcast_id: int) -> bool:
-        return self.registry.owner(broadcast_id) is not None
+        """False too while Redis is unreachable: nothing can be reached then (logged)."""
+        return self._owner(broadcast_id) is not None
 
     async def whip(self, broadcast: Broadcast, offer_sdp: str) -> Answer:
         """Place the broadcast on the node with the fewest streams and hand it the offer.
@@ -54,6 +56,9 @@ class ClusterMedia:
             placement = await asyncio.to_thread(self.registry.place, broadcast.pk)
         except AlreadyPlaced as error:
             raise AlreadyLive(str(error)) from error
+        except redis.RedisError as error:
+            logger.error("placement: %s", error)
+            raise ServerBusy("the node registry is unreachable") from error
         if placement is None:
             raise ServerBusy("every media node is full")
         try:
@@ -75,7 +80,7 @@ class ClusterMedia:
         return await self._end_session(broadcast_id, f"publisher/{session}")
 
     async def whep(self, broadcast_id: int, offer_sdp: str, client: str) -> Answer:
-        placement = await asyncio.to_thread(self.registry.owner, broadcast_id)
+        placement = await asyncio.to_thread(self._owner, broadcast_id)
         if placement is None:
             raise StreamEnded
         status, body = await self._call(
@@ -95,7 +100,7 @@ class ClusterMedia:
     async def report(self, broadcast_id: int, *, health: bool) -> dict[str, Any] | None:
         """Anyone's poll reads the viewer count the node writes to the database; only the
         owner's (with the pipeline's health) reaches the node."""
-        placement = await asyncio.to_thread(self.registry.owner, broadcast_id)
+        placement = await asyncio.to_thread(self._owner, broadcast_id)
         if placement is None:
             return None
         if not health:
@@ -121,15 +126,30 @@ class ClusterMedia:
     # -- from the platform's signals, after the commit --------------------------------------
 
     def apply_settings(self, broadcast_id: int) -> None:
-        self.bus.publish(SETTINGS, broadcast_id)
+        self._publish(SETTINGS, broadcast_id)
 
     def end(self, broadcast_id: int) -> None:
-        self.bus.publish(ENDED, broadcast_id)
+        self._publish(ENDED, broadcast_id)
 
     # -- helpers --------------------------------------------------------------------------
 
+    def _publish(self, kind: str, broadcast_id: int) -> None:
+        """After a commit: a Redis outage must not fail the request that committed. The
+        nodes re-read everything they hold once their own subscription is back."""
+        try:
+            self.bus.publish(kind, broadcast_id)
+        except redis.RedisError as error:
+            logger.error("control event %s for broadcast %s lost: %s", kind, broadcast_id, error)
+
+    def _owner(self, broadcast_id: int) -> Placement | None:
+        try:
+            return self.registry.owner(broadcast_id)
+        except redis.RedisError as error:
+            logger.error("node registry: %s", error)
+            return None
+
     async def _end_session(self, broadcast_id: int, path: str) -> bool:
-        placement = await asyncio.to_thread(self.registry.owner, broadcast_id)
+        placement = await asyncio.to_thread(self._owner, broadcast_id)
         if placement is None:
             return False
         status, _ = await self._call(
