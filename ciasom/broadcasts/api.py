@@ -60,7 +60,7 @@ class OwnerPeopleField(serializers.PrimaryKeyRelatedField):
         request = self.context.get("request")
         if request is None or not request.user.is_authenticated:
             return Person.objects.none()
-        return Person.objects.filter(owner=request.user)
+        return Person.objects.owned_by(request.user)
 
 
 class BroadcastSerializer(PublicBroadcastSerializer):
@@ -177,7 +177,7 @@ class BroadcastsView(APIView):
             return Response({"results": PublicBroadcastSerializer(found, many=True).data})
         if not request.user.is_authenticated:
             raise NotAuthenticated(_("Log in to list your broadcasts, or ask for ?live=1."))
-        mine = Broadcast.objects.filter(owner=request.user).select_related("owner__profile")
+        mine = Broadcast.objects.owned_by(request.user).select_related("owner__profile")
         mine = mine.prefetch_related("visible_people")
         data = BroadcastSerializer(mine, many=True, context={"request": request}).data
         return Response({"results": data})

@@ -35,7 +35,7 @@ class BroadcastForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only the host's own people can be chosen; anything else is "not a valid choice".
         people = cast(forms.ModelMultipleChoiceField, self.fields["visible_people"])
-        people.queryset = Person.objects.filter(owner=owner)
+        people.queryset = Person.objects.owned_by(owner)
         self.fields["title"].widget.attrs["autofocus"] = True
         delay = self.fields["privacy_delay_ms"]
         delay.required = False  # left out (a script, an older page): it stays what it was

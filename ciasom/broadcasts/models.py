@@ -22,8 +22,10 @@ from django.utils.translation import gettext_lazy as _
 from ciasom.broadcasts import signals
 from ciasom.engine.settings import (
     DEFAULT_PRIVACY_DELAY_MS,
+    MODES,
     PRIVACY_DELAY_MS_MAX,
     PRIVACY_DELAY_MS_MIN,
+    STYLES,
 )
 from ciasom.faces.models import Person
 
@@ -33,6 +35,14 @@ PRIVACY_DELAY_ERROR = format_lazy(
     min=PRIVACY_DELAY_MS_MIN,
     max=PRIVACY_DELAY_MS_MAX,
 )
+
+
+MODE_LABELS = {
+    "except": _("Mosaic everyone except the chosen people"),
+    "all": _("Mosaic every face"),
+    "off": _("Off: no mosaic (you are responsible for bystanders)"),
+}
+STYLE_LABELS = {"pixelate": _("Pixelate"), "blur": _("Blur"), "box": _("Solid box")}
 
 
 class AlreadyLive(Exception):
@@ -72,15 +82,13 @@ class Broadcast(models.Model):
         GAME = "game", _("Game")
         OTHER = "other", _("Other")
 
-    class Mode(models.TextChoices):
-        EXCEPT = "except", _("Mosaic everyone except the chosen people")
-        ALL = "all", _("Mosaic every face")
-        OFF = "off", _("Off: no mosaic (you are responsible for bystanders)")
-
-    class Style(models.TextChoices):
-        PIXELATE = "pixelate", _("Pixelate")
-        BLUR = "blur", _("Blur")
-        BOX = "box", _("Solid box")
+    # The values are the engine's (ciasom.engine.settings MODES, STYLES); the labels are ours.
+    Mode = models.TextChoices(  # type: ignore[call-overload]  # stubs lack the functional API
+        "Mode", [(mode.upper(), (mode, MODE_LABELS[mode])) for mode in MODES]
+    )
+    Style = models.TextChoices(  # type: ignore[call-overload]
+        "Style", [(style.upper(), (style, STYLE_LABELS[style])) for style in STYLES]
+    )
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="broadcasts"

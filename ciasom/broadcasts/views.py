@@ -40,7 +40,7 @@ def watch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _own(request: HttpRequest, pk: int) -> Broadcast:
-    return get_object_or_404(Broadcast, pk=pk, owner=request.user)
+    return get_object_or_404(Broadcast.objects.owned_by(request.user), pk=pk)
 
 
 @login_required

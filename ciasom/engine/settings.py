@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 Mode = Literal["except", "all", "off"]
 Style = Literal["pixelate", "blur", "box"]
-MODES: tuple[Mode, ...] = ("except", "all", "off")
+MODES: tuple[Mode, ...] = get_args(Mode)
 # The privacy delay: how long each live frame waits so that the frames after it are analysed
 # before it leaves (DESIGN.md §1). 800 ms: see docs/engine.md for the measurements.
 PRIVACY_DELAY_MS_MIN, PRIVACY_DELAY_MS_MAX = 200, 2000
 DEFAULT_PRIVACY_DELAY_MS = 800
-STYLES: tuple[Style, ...] = ("pixelate", "blur", "box")
+STYLES: tuple[Style, ...] = get_args(Style)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ class PersonListSerializer(PersonSerializer):
 
 
 def own_person(request, pk: int) -> Person:
-    return get_object_or_404(Person.objects.with_counts(), pk=pk, owner=request.user)
+    return get_object_or_404(Person.objects.owned_by(request.user).with_counts(), pk=pk)
 
 
 def _save_person(serializer, **kwargs) -> Person:
@@ -123,7 +123,7 @@ class PeopleView(APIView):
         operation_id="people_list",
     )
     def get(self, request):
-        people = Person.objects.filter(owner=request.user).with_counts()
+        people = Person.objects.owned_by(request.user).with_counts()
         return Response({"results": PersonListSerializer(people, many=True).data})
 
     @extend_schema(
@@ -225,7 +225,7 @@ class PhotosView(APIView):
 
 class PhotoView(APIView):
     def _photo(self, request, pk: int, photo_pk: int) -> Photo:
-        return get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user)
+        return get_object_or_404(Photo.objects.owned_by(request.user, pk), pk=photo_pk)
 
     @extend_schema(responses=PhotoSerializer, summary="One photo's result")
     def get(self, request, pk: int, photo_pk: int):
@@ -247,10 +247,7 @@ class PhotoChoiceView(APIView):
     )
     def post(self, request, pk: int, photo_pk: int):
         photo = get_object_or_404(
-            Photo.objects.select_related("person"),
-            pk=photo_pk,
-            person_id=pk,
-            person__owner=request.user,
+            Photo.objects.owned_by(request.user, pk).select_related("person"), pk=photo_pk
         )
         face = request.data.get("face")
         if isinstance(face, bool) or not isinstance(face, int):
@@ -270,7 +267,7 @@ class PhotoCandidateView(APIView):
 
     @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="A face to choose from")
     def get(self, request, pk: int, photo_pk: int, index: int):
-        photo = get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user)
+        photo = get_object_or_404(Photo.objects.owned_by(request.user, pk), pk=photo_pk)
         if index >= len(photo.candidates):
             raise Http404(_("This photo has no such face."))
         storage = Photo._meta.get_field("thumbnail").storage
@@ -288,7 +285,7 @@ class PhotoFaceView(APIView):
 
     @extend_schema(responses={(200, "image/jpeg"): bytes}, summary="Face crop thumbnail")
     def get(self, request, pk: int, photo_pk: int):
-        photo = get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user)
+        photo = get_object_or_404(Photo.objects.owned_by(request.user, pk), pk=photo_pk)
         if not photo.thumbnail:
             raise Http404(_("This photo has no face crop."))
         try:

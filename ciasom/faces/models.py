@@ -33,6 +33,10 @@ def thumbnail_path(instance: Photo, filename: str) -> str:
 
 
 class PersonQuerySet(models.QuerySet):
+    def owned_by(self, user: Any) -> PersonQuerySet:
+        """The host's own people: nobody else's may be seen, changed or chosen."""
+        return self.filter(owner_id=user.pk)
+
     def with_counts(self) -> PersonQuerySet:
         return self.annotate(
             n_pending=Count("photos", filter=Q(photos__status=Photo.Status.PENDING)),
@@ -117,7 +121,15 @@ class Person(models.Model):
         return np.stack([np.frombuffer(b, dtype=np.float32) for b in rows])
 
 
+class PhotoQuerySet(models.QuerySet):
+    def owned_by(self, user: Any, person_id: int) -> PhotoQuerySet:
+        """The photos of one of the host's own people."""
+        return self.filter(person_id=person_id, person__owner_id=user.pk)
+
+
 class Photo(models.Model):
+    objects = PhotoQuerySet.as_manager()
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Processing")
         ACCEPTED = "accepted", _("Accepted")

@@ -23,7 +23,7 @@ from ciasom.faces.uploads import UploadRefused, store_uploads
 
 
 def _own(request: HttpRequest, pk: int) -> Person:
-    return get_object_or_404(Person.objects.with_counts(), pk=pk, owner=request.user)
+    return get_object_or_404(Person.objects.owned_by(request.user).with_counts(), pk=pk)
 
 
 @login_required
@@ -40,7 +40,7 @@ def people(request: HttpRequest) -> HttpResponse:
             messages.error(request, exceeded.message)
             return redirect("people")
         return redirect("person", pk=person.pk)
-    listed = Person.objects.filter(owner=cast(User, request.user)).with_counts()
+    listed = Person.objects.owned_by(request.user).with_counts()
     return render(
         request,
         "faces/people.html",
@@ -91,7 +91,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
-    get_object_or_404(Photo, pk=photo_pk, person_id=pk, person__owner=request.user).delete()
+    get_object_or_404(Photo.objects.owned_by(request.user, pk), pk=photo_pk).delete()
     return redirect("person", pk=pk)
 
 
@@ -100,10 +100,7 @@ def delete_photo(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
 def choose_photo_face(request: HttpRequest, pk: int, photo_pk: int) -> HttpResponse:
     """The host clicked the face that is this person in a photo with several faces."""
     photo = get_object_or_404(
-        Photo.objects.select_related("person"),
-        pk=photo_pk,
-        person_id=pk,
-        person__owner=request.user,
+        Photo.objects.owned_by(request.user, pk).select_related("person"), pk=photo_pk
     )
     try:
         choose_face(photo, int(request.POST.get("face", "")))
