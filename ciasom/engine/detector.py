@@ -31,7 +31,8 @@ _INPUT = "input.1"
 # which CenterFace scores 0.7-0.8; at 720 lines it scores 0.15-0.4, around its threshold.
 FINE_HEIGHT = 900
 AROUND_SIDE = 96  # pixels of each close-up cut-out in `detect_around`
-SAME_FACE_AREA = 0.25  # two overlapping boxes are one face only if this close in area
+SAME_FACE_AREA = 0.1  # one face inside another's box this much smaller is another face
+# (part of the same face, a mouth or a half, is seen as about a quarter of its area)
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,25 @@ class ExamMap:
         self._changed_box: list[tuple[int, int, int, int] | None] = [None] * count
         self._clean: list[list[list[float]]] = [[] for _ in range(count)]
 
+    def resized(self, shape: tuple[int, ...]) -> ExamMap:
+        """This map for the same scene sent at another size (the publisher switched
+        resolution): the grid is relative, so each cell keeps what it knew — its examined
+        picture scaled, its clean frames — and a cell waiting for examination is examined
+        whole."""
+        other = ExamMap(shape, self.carry_back)
+        for index in range(len(self.cells)):
+            picture = self._pictures[index]
+            if picture is not None:
+                x1, y1, x2, y2 = other._small(index)
+                other._pictures[index] = cv2.resize(picture, (x2 - x1, y2 - y1),
+                                                    interpolation=cv2.INTER_AREA)
+            other._examined_at[index] = self._examined_at[index]
+            other._unchanged_since[index] = self._unchanged_since[index]
+            other._pending_since[index] = self._pending_since[index]
+            other._whole[index] = self._whole[index] or self._pending_since[index] is not None
+            other._clean[index] = [list(interval) for interval in self._clean[index]]
+        return other
+
     def change_map(self, frame: np.ndarray) -> np.ndarray:
         height, width = self.shape[:2]
         grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
@@ -107,17 +126,15 @@ class ExamMap:
                     since = self._unchanged_since[index] = at
                 self._mark_clean(index, since, at)
 
-    def due(self, at: float, lag: float) -> list[int]:
-        """Cells to examine now: changed (once the oldest unexamined frame is `lag` old,
-        so one examination serves many frames), never examined, or the stalest one when
-        its sweep is due."""
-        cells = [i for i, since in enumerate(self._pending_since)
-                 if since is not None and (self._pictures[i] is None or at - since >= lag)]
-        if not cells:
-            stalest = min(range(len(self.cells)), key=self._examined_at.__getitem__)
-            if at - self._examined_at[stalest] >= SWEEP_EVERY:
-                self._whole[stalest] = True
-                cells = [stalest]
+    def due(self, at: float) -> list[int]:
+        """Cells to examine now: changed or never examined, and the stalest one when its
+        sweep is due. A change is examined on the frame it is seen on: a face there may be
+        gone (walked off, hidden by someone passing) a few frames later."""
+        cells = [i for i, since in enumerate(self._pending_since) if since is not None]
+        stalest = min(range(len(self.cells)), key=self._examined_at.__getitem__)
+        if stalest not in cells and at - self._examined_at[stalest] >= SWEEP_EVERY:
+            self._whole[stalest] = True
+            cells.append(stalest)
         return cells
 
     def region(self, index: int) -> tuple[int, int, int, int]:

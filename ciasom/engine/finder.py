@@ -31,33 +31,31 @@ class FaceFinder:
     """Finds faces in the frames of one stream; `exams` says which frames were examined.
 
     `carry_back` is how far back faces found now are carried over frames still waiting
-    (the privacy delay); `exam_lag` how long a changed cell may wait for its examination,
-    so one examination serves several frames (0: examine every changed cell at once).
+    (the privacy delay).
     """
 
-    def __init__(self, detector: FaceDetector, carry_back: float, exam_lag: float) -> None:
+    def __init__(self, detector: FaceDetector, carry_back: float) -> None:
         self.detector = detector
         self.carry_back = carry_back
-        self.exam_lag = exam_lag
         self.exams: ExamMap | None = None
 
-    def set_carry_back(self, carry_back: float, exam_lag: float) -> None:
-        self.carry_back, self.exam_lag = carry_back, exam_lag
+    def set_carry_back(self, carry_back: float) -> None:
+        self.carry_back = carry_back
         if self.exams is not None:
             self.exams.carry_back = carry_back
 
     def find(self, frame: np.ndarray, tracker: Tracker, at: float,
              timings: dict[str, float] | None = None) -> list[Detection]:
         timings = {} if timings is None else timings
-        if self.exams is None or self.exams.shape != frame.shape:
-            self.exams = ExamMap(frame.shape, self.carry_back)
+        self.resize(frame.shape, tracker)
         exams = self.exams
+        assert exams is not None
         with timed(timings, "detect"):
             picture = exams.change_map(frame)
             exams.observe(picture, at, [_swept(t, at, tracker.coast_seconds)
                                         for t in tracker.tracks])
             found = self.detector.detect(frame)
-        cells = exams.due(at, self.exam_lag)
+        cells = exams.due(at)
         if cells:
             with timed(timings, "detect_fine"):
                 found = merge(found, self._examine(frame, exams, cells))
@@ -71,6 +69,16 @@ class FaceFinder:
         exams.examined_cells(cells, picture, at)
         exams.forget_before(at - 2 * self.carry_back - 1.0)
         return found
+
+    def resize(self, shape: tuple[int, ...], tracker: Tracker) -> None:
+        """Follow the frames' size: the first, or the same scene at another resolution
+        (the publisher switched), whose tracks and examinations are scaled to it."""
+        if self.exams is None:
+            self.exams = ExamMap(shape, self.carry_back)
+        elif self.exams.shape != shape:
+            old = self.exams.shape
+            tracker.rescale(shape[1] / old[1], shape[0] / old[0])
+            self.exams = self.exams.resized(shape)
 
     def examine_pending(self, frame: np.ndarray, tracker: Tracker,
                         at: float) -> list[Detection]:
@@ -100,9 +108,9 @@ class FaceFinder:
         return [d for region, found in zip(regions, per_region, strict=True) for d in found
                 if not _cut_by(d.box, region, frame.shape)]
 
-    def examined(self, shape: tuple[int, ...], at: float) -> bool:
-        """Was every part of the frame at `at` (of this size) examined closely enough?"""
-        return self.exams is not None and self.exams.shape == shape and self.exams.examined(at)
+    def examined(self, at: float) -> bool:
+        """Was every part of the frame at `at` examined closely enough?"""
+        return self.exams is not None and self.exams.examined(at)
 
 
 def _cut_by(box: Box, crop: tuple[int, int, int, int], shape: tuple[int, ...]) -> bool:

@@ -12,6 +12,8 @@ Fail closed: `render` covers the whole frame unless a frame-wide pass on that fr
 later one has finished and every part of it has been examined closely enough
 (`FaceFinder.examined`): while loading, after an analysis error, when the analysis is behind
 or the frame size is new. `stats()["covered_why"]` says which, for the host's health panel.
+When the publisher switches resolution, tracks and examinations are scaled to the new size
+(the same scene); frames still waiting from before the switch are covered as seen at it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from .embedder import EmbedderProcess
 from .finder import FaceFinder
 from .gallery import Gallery
 from .mosaic import cover_whole_frame
-from .pipeline import EXAM_LAG, cover_faces
+from .pipeline import render_faces
 from .recognition import Embedder, FaceCrop, crop_for_look, look, record
 from .settings import DEFAULT_PRIVACY_DELAY_MS, EngineSettings
 from .tracker import Tracker
@@ -68,6 +70,8 @@ class LiveEngine:
         self._error: str | None = None
         self._analysed_at = -float("inf")  # the newest frame a frame-wide pass finished on
         self._shape: tuple[int, ...] | None = None  # frame size the tracks are measured in
+        self._previous_shape: tuple[int, ...] | None = None  # frames from before a switch
+        self._analysed_shape: tuple[int, ...] | None = None  # of the `_analysed_at` frame
         self._engine_ms: deque[float] = deque(maxlen=120)
         self._stage_ms: dict[str, deque[float]] = {}  # per analysis, as the finder timed it
         self._recent_looks: deque[tuple[str | None, float | None]] = deque(maxlen=6)
@@ -105,8 +109,9 @@ class LiveEngine:
                 self._counts["covered_whole"] += 1
                 self._covered_why[why] = self._covered_why.get(why, 0) + 1
                 return cover_whole_frame(frame)
-            out = frame.copy()
-            cover_faces(frame, out, self._tracker, timestamp, self._settings, self._delay)
+            assert self._shape is not None  # set by the first analysis (or `why` said so)
+            out, _faces = render_faces(frame, self._tracker, timestamp, self._settings,
+                                       self._delay, self._shape)
             return out
 
     def update(self, settings: EngineSettings | None = None,
@@ -126,7 +131,7 @@ class LiveEngine:
             self._delay = seconds
             self._tracker.keep_for = seconds
             if self._finder is not None:
-                self._finder.set_carry_back(seconds, EXAM_LAG * seconds)
+                self._finder.set_carry_back(seconds)
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -164,18 +169,16 @@ class LiveEngine:
             return "engine starting"
         if self._error is not None:
             return self._error
-        if shape != self._shape:
-            return "new frame size, not analysed yet"
-        if timestamp > self._analysed_at:
-            return "analysis behind"
-        if self._finder is None or not self._finder.examined(shape, timestamp):
+        if timestamp > self._analysed_at or shape not in (self._shape, self._previous_shape):
+            new = shape not in (self._analysed_shape, self._previous_shape)
+            return "new frame size, not analysed yet" if new else "analysis behind"
+        if self._finder is None or not self._finder.examined(timestamp):
             return "small faces not searched yet"
         return None
 
     def _analyse_forever(self) -> None:
         try:
-            finder = FaceFinder(self._detector_factory(), carry_back=self._delay,
-                                exam_lag=EXAM_LAG * self._delay)
+            finder = FaceFinder(self._detector_factory(), carry_back=self._delay)
         except Exception as error:  # a broken model: stay fully covered, say why
             logger.exception("detector failed to load")
             with self._lock:
@@ -202,11 +205,10 @@ class LiveEngine:
     def _analyse(self, finder: FaceFinder, frame: np.ndarray, timestamp: float) -> None:
         start = time.perf_counter()
         try:
-            if frame.shape != self._shape:  # the host changed resolution: start afresh
+            if frame.shape != self._shape:  # the host changed resolution: same scene, rescaled
                 with self._lock:
-                    self._tracker = Tracker(keep_for=self._delay)
-                    self._shape = frame.shape
-                    self._analysed_at = -float("inf")
+                    finder.resize(frame.shape, self._tracker)
+                    self._previous_shape, self._shape = self._shape, frame.shape
             timings: dict[str, float] = {}
             with self._lock:
                 self._tracker.watch(frame, timestamp)  # a camera cut ends the shot's tracks
@@ -217,7 +219,7 @@ class LiveEngine:
                 crops = [crop_for_look(frame, t, timestamp) for t in seen
                          if wanted and policy.needs_look(t, timestamp)
                          and t.id not in self._crops]
-                self._analysed_at = timestamp
+                self._analysed_at, self._analysed_shape = timestamp, frame.shape
                 self._error = None
                 self._counts["analysed"] += 1
                 self._engine_ms.append((time.perf_counter() - start) * 1000)

@@ -30,8 +30,6 @@ from .tracker import Tracker
 logger = logging.getLogger(__name__)
 
 LOG_EVERY = 100  # failed analyses: the first and every hundredth are logged
-EXAM_LAG = 0.4  # of the privacy delay: how long a changed cell waits for its examination,
-# so that one full-resolution look serves several frames and still lands within the delay
 
 
 @dataclass(frozen=True)
@@ -94,6 +92,21 @@ def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float
     return reports
 
 
+def render_faces(frame: np.ndarray, tracker: Tracker, at: float, settings: EngineSettings,
+                 carry_back: float, shape: tuple[int, ...]) -> tuple[np.ndarray, list[FaceReport]]:
+    """`frame` with its faces covered (`cover_faces`), the tracks being measured in frames
+    of `shape`: a frame that waited from before a resolution switch is covered as seen at
+    the new size, then brought back to its own."""
+    if frame.shape == shape:
+        out = frame.copy()
+        return out, cover_faces(frame, out, tracker, at, settings, carry_back)
+    height, width = frame.shape[:2]
+    seen = cv2.resize(frame, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    out = seen.copy()
+    faces = cover_faces(seen, out, tracker, at, settings, carry_back)
+    return cv2.resize(out, (width, height), interpolation=cv2.INTER_LINEAR), faces
+
+
 def _restore_face(source: np.ndarray, out: np.ndarray, box: Box,
                   covered: tuple[int, int, int, int]) -> None:
     """Undo, inside the ellipse of a shown face, a cover drawn over `covered`."""
@@ -136,8 +149,7 @@ class PrivacyEngine:
         self.detector = detector or FaceDetector(width=settings.detect_width, threads=threads)
         self.embedder = embedder or FaceEmbedder()
         self.tracker = Tracker(keep_for=lookahead)
-        self.finder = FaceFinder(self.detector, carry_back=lookahead,
-                                 exam_lag=EXAM_LAG * lookahead)
+        self.finder = FaceFinder(self.detector, carry_back=lookahead)
         self._waiting: deque[_Waiting] = deque()
         self._analysed: dict[float, str | None] = {}  # frame time -> why its analysis failed
         self._failures = 0
@@ -203,11 +215,11 @@ class PrivacyEngine:
         if self.settings.mode == "off":
             return FrameResult(frame.copy(), [], None, timings, at)
         failure = self._analysed.pop(at, "not analysed")
-        if failure is None and not self.finder.examined(frame.shape, at):
+        if failure is None and not self.finder.examined(at):
             failure = "not every part of the frame was examined closely enough"
-        if failure is not None:
+        if failure is not None or self.finder.exams is None:
             return FrameResult(cover_whole_frame(frame), [], failure, timings, at)
         with timed(timings, "mosaic"):
-            out = frame.copy()
-            faces = cover_faces(frame, out, self.tracker, at, self.settings, self.lookahead)
+            out, faces = render_faces(frame, self.tracker, at, self.settings, self.lookahead,
+                                      self.finder.exams.shape)
         return FrameResult(out, faces, None, timings, at)

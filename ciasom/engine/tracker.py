@@ -163,6 +163,18 @@ class Tracker:
         for track in self.every_track:
             track.forget_looks()
 
+    def rescale(self, fx: float, fy: float) -> None:
+        """The same scene at another size (the publisher switched resolution): every
+        track's boxes, trail and velocity in the new frame's pixels; identities stay."""
+        def scaled(box: Box) -> Box:
+            return (box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy)
+
+        for track in self.every_track:
+            track.box = scaled(track.box)
+            track.history = [(at, scaled(box)) for at, box in track.history]
+            track.trail = [(at, x * fx, y * fy) for at, x, y in track.trail]
+            track.velocity = (track.velocity[0] * fx, track.velocity[1] * fy)
+
     def watch(self, frame_bgr: np.ndarray, at: float) -> bool:
         """Look at an analysed frame before its faces are found; at a camera cut, end every
         track. The cut fell after the previous analysed frame: old tracks cover up to this

@@ -85,6 +85,20 @@ def test_a_small_face_uncovered_by_a_passing_head_is_covered_as_it_appears(live_
     assert leaks(scene, outputs) == []
 
 
+def test_a_small_face_seen_for_a_few_frames_is_covered_on_each(live_engine):
+    """A 28-px face shows for 5 frames (then someone passes before it): a change is examined
+    on the frame it is seen on, not once the face may be gone."""
+    first, last = 17, 21
+    glimpse = Actor("astronaut-glimpse", "astronaut",
+                    lambda t: (0.62, 0.3, 28 / 720, 0.0) if first <= round(t * FPS) <= last
+                    else None)
+    scene = Scene(1280, 720, seconds=1.5, actors=(ACTORS[1], glimpse))
+    frames = [(scene.frame(i)[0], i / FPS) for i in range(scene.frames)]
+    outputs = run_live(live_engine, frames)
+    assert [f.label for f in scene.frame(first)[1]][-1] == "astronaut-glimpse"
+    assert leaks(scene, outputs) == []
+
+
 def test_a_small_face_in_front_of_a_big_one_is_another_face():
     """A 35-px face inside a 190-px face's box (a photo held up before the host, say) is a
     face of its own, not the big one seen at another scale: it must not be merged away."""
@@ -119,7 +133,9 @@ def test_a_frame_whose_later_frames_are_not_analysed_is_covered_whole(live_engin
 
 def test_every_resolution_switch_is_covered_until_analysed(live_engine):
     """Submit, then render, at each switch (720p → 480p → 360p → 720p), as phones and OBS
-    do: nothing raw on any frame, old size or new."""
+    do: nothing raw on any frame, old size or new. Once a frame of the new size has been
+    analysed, the frames still waiting from before the switch are covered face by face
+    (the same scene, rescaled), not whole."""
     sizes = [(1280, 720), (854, 480), (640, 360), (1280, 720)]
     scenes = [Scene(w, h, seconds=0.6) for w, h in sizes]
     frames, truth_of = [], []
@@ -128,6 +144,7 @@ def test_every_resolution_switch_is_covered_until_analysed(live_engine):
             frames.append((scene.frame(i)[0], (part * scene.frames + i) / FPS))
             truth_of.append((scene, i))
     outputs = run_live(live_engine, frames, analyse_every=1)
+    assert live_engine.stats()["covered_whole"] == 0
     switches = [k * scenes[0].frames for k in range(1, len(sizes))]
     for index, out in enumerate(outputs):
         scene, i = truth_of[index]
