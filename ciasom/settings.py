@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "ciasom.accounts",
     "ciasom.faces",
     "ciasom.broadcasts",
@@ -209,10 +211,11 @@ CIASOM_MAX_QUEUED_PHOTOS_PER_ACCOUNT = int(
     os.environ.get("CIASOM_MAX_QUEUED_PHOTOS_PER_ACCOUNT", 100)
 )
 
-# Background work (face enrolment). Threads in the server process; with REDIS_URL the
-# queue lives in Redis so several server processes share it and nothing queued is lost.
+# Background work (face enrolment) through Django's tasks API, queued in the database
+# (ciasom/tasks.py): every server process runs CIASOM_TASK_WORKERS worker threads on the
+# shared queue; 0 leaves it to `django-admin db_worker` processes.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CIASOM_TASK_WORKERS = int(os.environ.get("CIASOM_TASK_WORKERS", 1))
-CIASOM_TASK_QUEUE = os.environ.get("CIASOM_TASK_QUEUE", "ciasom:tasks")
 
 # WebRTC: STUN/TURN servers handed to the pages and the media server.
 CIASOM_ICE_SERVERS = json.loads(os.environ.get("CIASOM_ICE_SERVERS") or "[]")

@@ -1,6 +1,6 @@
 """The background task that turns an uploaded photo into an embedding and a face crop.
 
-Runs in a task-runner thread, never in a request. The engine (detector + dlib ResNet,
+Runs in a task worker (``ciasom.tasks``), never in a request. The engine (detector + dlib ResNet,
 0.1-0.5 s per photo) is imported lazily so web processes that never enrol stay light.
 """
 
@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from ciasom import tasks
 from ciasom.engine.gallery import EMBEDDING_SIZE
@@ -31,10 +32,7 @@ THUMBNAIL_PX = 160
 STALE_CLAIM = timedelta(minutes=10)
 
 
-ENROL_TASK = "faces.enrol_photo"  # the registered name a queued job carries
-
-
-@tasks.task(ENROL_TASK)
+@task()
 def enrol(photo_id: int) -> None:
     now = timezone.now()
     claimed = (
@@ -227,5 +225,6 @@ def requeue_pending() -> int:
 
 def queue_enrolment(photo_ids: list[int]) -> None:
     """Queue each photo's enrolment (after the commit that stored it: on_commit)."""
+    tasks.start()  # a process that queues work also works on it (the embedded default)
     for pk in photo_ids:
-        tasks.submit(ENROL_TASK, pk)
+        enrol.enqueue(pk)

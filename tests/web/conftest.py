@@ -13,6 +13,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def task_workers_stop_with_the_test():
+    """Worker threads a test started (by queueing work) end with it, before the next test's
+    database (or the absence of one) is set up."""
+    yield
+    from ciasom import tasks
+
+    tasks.stop()
+
+
 @pytest.fixture
 def alice(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.com", PASSWORD)

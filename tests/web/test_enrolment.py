@@ -10,6 +10,7 @@ import threading
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tasks import task
 from PIL import Image
 from web_helpers import image_bytes, real_photo, wait_until
 
@@ -128,13 +129,23 @@ def test_exif_orientation_is_honoured(alice_api):
     assert (y2 - y1) >= (x2 - x1) * 0.9
 
 
+@task()
+def block() -> None:
+    """Keeps the only worker busy until RELEASE is set."""
+    RELEASE.wait(30)
+
+
+RELEASE = threading.Event()
+
+
 def test_enrolment_never_runs_in_the_request(alice_api):
-    """With the runner's only worker busy, the upload still answers at once (202, pending);
-    the photo is processed when the worker gets to it."""
-    release = threading.Event()
-    tasks.REGISTRY["test.block"] = lambda: release.wait(30)
+    """With the only worker busy, the upload still answers at once (202, pending); the photo
+    is processed when the worker gets to it."""
+    release = RELEASE
+    release.clear()
     try:
-        tasks.submit("test.block")
+        tasks.start()
+        block.enqueue()
         person = alice_api.post("/api/people", {"name": "Waiting"}, format="json").json()
         response = alice_api.post(
             f"/api/people/{person['id']}/photos",
@@ -149,7 +160,6 @@ def test_enrolment_never_runs_in_the_request(alice_api):
         assert data["status"] == "ready"
     finally:
         release.set()
-        tasks.REGISTRY.pop("test.block", None)
 
 
 def test_pending_photos_left_by_a_stopped_server_are_queued_again(alice, alice_api):
@@ -165,10 +175,11 @@ def test_pending_photos_left_by_a_stopped_server_are_queued_again(alice, alice_a
 
 
 def test_a_photo_deleted_while_waiting_leaves_nothing(alice, alice_api, settings):
-    release = threading.Event()
-    tasks.REGISTRY["test.block"] = lambda: release.wait(30)
+    release = RELEASE
+    release.clear()
     try:
-        tasks.submit("test.block")
+        tasks.start()
+        block.enqueue()
         person = alice_api.post("/api/people", {"name": "Gone"}, format="json").json()
         sent = alice_api.post(
             f"/api/people/{person['id']}/photos",
@@ -182,7 +193,6 @@ def test_a_photo_deleted_while_waiting_leaves_nothing(alice, alice_api, settings
         wait_until(lambda: not Photo.objects.filter(pk=sent["id"]).exists())
     finally:
         release.set()
-        tasks.REGISTRY.pop("test.block", None)
     assert not [p for p in settings.PRIVATE_ROOT.rglob("*") if p.is_file()]
 
 
