@@ -1,5 +1,13 @@
 """Counters in the Django cache (Redis when REDIS_URL is set, so every server process
-shares them) that slow down password guessing and sign-up floods."""
+shares them) that slow down password guessing and sign-up floods.
+
+Kept rather than django-ratelimit or django-axes (measured against the rules tested in
+tests/web/test_login_rate_limit.py): django-ratelimit counts in fixed windows and cannot
+clear a counter, so a successful login could not reset its username's failures; django-axes
+applies one failure limit to every lockout parameter (here a username and an address have
+their own), needs its own authentication backend on the API's token view, and does not
+limit sign-ups. What is here is three cache operations.
+"""
 
 from __future__ import annotations
 
