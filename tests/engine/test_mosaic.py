@@ -46,6 +46,14 @@ def test_pixelate_leaves_only_a_few_blocks_across_the_face(face_photo):
     assert blocks <= BLOCKS_ACROSS_FACE[3] + 2
 
 
+def test_a_small_face_keeps_at_most_four_blocks_across():
+    """A 20-px face at the default strength: 6 blocks of 3 px would keep its outline."""
+    image = np.random.default_rng(3).integers(0, 255, (60, 60, 3), dtype=np.uint8)
+    cover(image, (20.0, 20.0, 40.0, 40.0), style="pixelate", strength=3, margin=0.0)
+    column = image[20:40, 30]
+    assert 1 + np.count_nonzero(np.any(column[1:] != column[:-1], axis=1)) <= 4
+
+
 def test_stronger_pixelation_means_fewer_blocks(face_photo):
     image, face = face_photo
     x1, y1, x2, y2 = (int(v) for v in face)
