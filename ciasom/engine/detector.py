@@ -44,8 +44,11 @@ class Detection:
     def moved(self, dx: float, dy: float) -> Detection:
         """The same detection in a frame whose origin is (dx, dy) away (a cut-out's)."""
         b = self.box
-        return Detection((b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy), self.score,
-                         self.landmarks + np.array((dx, dy), dtype=np.float32))
+        return Detection(
+            (b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy),
+            self.score,
+            self.landmarks + np.array((dx, dy), dtype=np.float32),
+        )
 
 
 @cache
@@ -57,10 +60,17 @@ def _model_bytes() -> bytes:
     real_inputs = [i for i in model.graph.input if i.name not in initializers]
     del model.graph.input[:]
     model.graph.input.extend(real_inputs)
-    outputs = {o.name: [d.dim_value for d in o.type.tensor_type.shape.dim]
-               for o in model.graph.output}
-    outputs.update({"537": ["B", 1, "h", "w"], "538": ["B", 2, "h", "w"],
-                    "539": ["B", 2, "h", "w"], "540": ["B", 10, "h", "w"]})
+    outputs = {
+        o.name: [d.dim_value for d in o.type.tensor_type.shape.dim] for o in model.graph.output
+    }
+    outputs.update(
+        {
+            "537": ["B", 1, "h", "w"],
+            "538": ["B", 2, "h", "w"],
+            "539": ["B", 2, "h", "w"],
+            "540": ["B", 10, "h", "w"],
+        }
+    )
     model = update_inputs_outputs_dims(model, {_INPUT: ["B", 3, "H", "W"]}, outputs)
     data: bytes = model.SerializeToString()
     return data
@@ -78,7 +88,8 @@ class FaceDetector:
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(
-            _model_bytes(), options, providers=["CPUExecutionProvider"])
+            _model_bytes(), options, providers=["CPUExecutionProvider"]
+        )
 
     def detect(self, frame: np.ndarray, width: int | None = None) -> list[Detection]:
         """Faces in `frame`, analysed at `width` pixels wide (default: the detector's)."""
@@ -89,11 +100,19 @@ class FaceDetector:
         in_h = max(32, int(height * scale / 32) * 32)  # rounded down: a little squash is free
         blob = cv2.dnn.blobFromImage(frame, 1.0, (in_w, in_h), swapRB=True)
         heatmap, scales, offsets, landmarks = self._session.run(_OUTPUTS, {_INPUT: blob})
-        return self._decode(heatmap, scales, offsets, landmarks,
-                            sx=frame_width / in_w, sy=height / in_h, limit=(in_w, in_h))
+        return self._decode(
+            heatmap,
+            scales,
+            offsets,
+            landmarks,
+            sx=frame_width / in_w,
+            sy=height / in_h,
+            limit=(in_w, in_h),
+        )
 
-    def detect_crops(self, frame: np.ndarray, crops: list[tuple[int, int, int, int]],
-                     scale: float) -> list[list[Detection]]:
+    def detect_crops(
+        self, frame: np.ndarray, crops: list[tuple[int, int, int, int]], scale: float
+    ) -> list[list[Detection]]:
         """Faces in each of same-sized parts of the frame, each part seen `scale` times
         larger, in one batch.
 
@@ -105,14 +124,21 @@ class FaceDetector:
         x1, y1, x2, y2 = crops[0]
         in_w = max(32, int(round((x2 - x1) * scale / 32)) * 32)
         in_h = max(32, int(round((y2 - y1) * scale / 32)) * 32)
-        images = [frame[c[1]:c[3], c[0]:c[2]] for c in crops]
+        images = [frame[c[1] : c[3], c[0] : c[2]] for c in crops]
         blob = cv2.dnn.blobFromImages(images, 1.0, (in_w, in_h), swapRB=True)
         outputs = self._session.run(_OUTPUTS, {_INPUT: blob})
         found = []
         for i, (cx, cy, _, _) in enumerate(crops):
-            heatmap, scales, offsets, landmarks = (o[i:i + 1] for o in outputs)
-            decoded = self._decode(heatmap, scales, offsets, landmarks, sx=(x2 - x1) / in_w,
-                                   sy=(y2 - y1) / in_h, limit=(in_w, in_h))
+            heatmap, scales, offsets, landmarks = (o[i : i + 1] for o in outputs)
+            decoded = self._decode(
+                heatmap,
+                scales,
+                offsets,
+                landmarks,
+                sx=(x2 - x1) / in_w,
+                sy=(y2 - y1) / in_h,
+                limit=(in_w, in_h),
+            )
             found.append([d.moved(cx, cy) for d in decoded])
         return found
 
@@ -133,11 +159,17 @@ class FaceDetector:
             span = 3 * max(box[2] - box[0], box[3] - box[1], 8.0)
             x1, y1 = int(round(cx - span / 2)), int(round(cy - span / 2))
             x2, y2 = x1 + int(round(span)), y1 + int(round(span))
-            crop = frame[max(0, y1):min(height, y2), max(0, x1):min(width, x2)]
+            crop = frame[max(0, y1) : min(height, y2), max(0, x1) : min(width, x2)]
             if crop.size == 0:
                 continue
-            crop = cv2.copyMakeBorder(crop, max(0, -y1), max(0, y2 - height), max(0, -x1),
-                                      max(0, x2 - width), cv2.BORDER_CONSTANT)
+            crop = cv2.copyMakeBorder(
+                crop,
+                max(0, -y1),
+                max(0, y2 - height),
+                max(0, -x1),
+                max(0, x2 - width),
+                cv2.BORDER_CONSTANT,
+            )
             crops.append(cv2.resize(crop, (side, side), interpolation=cv2.INTER_LINEAR))
             origins.append((x1, y1, span / side))
         if not crops:
@@ -146,15 +178,23 @@ class FaceDetector:
         outputs = self._session.run(_OUTPUTS, {_INPUT: blob})
         found = []
         for i, (x0, y0, scale) in enumerate(origins):
-            heatmap, scales, offsets, landmarks = (o[i:i + 1] for o in outputs)
-            decoded = self._decode(heatmap, scales, offsets, landmarks, sx=scale, sy=scale,
-                                   limit=(side, side))
+            heatmap, scales, offsets, landmarks = (o[i : i + 1] for o in outputs)
+            decoded = self._decode(
+                heatmap, scales, offsets, landmarks, sx=scale, sy=scale, limit=(side, side)
+            )
             found += [d.moved(x0, y0) for d in decoded]
         return found
 
-    def _decode(self, heatmap: np.ndarray, scales: np.ndarray, offsets: np.ndarray,
-                landmarks: np.ndarray, sx: float, sy: float,
-                limit: tuple[int, int]) -> list[Detection]:
+    def _decode(
+        self,
+        heatmap: np.ndarray,
+        scales: np.ndarray,
+        offsets: np.ndarray,
+        landmarks: np.ndarray,
+        sx: float,
+        sy: float,
+        limit: tuple[int, int],
+    ) -> list[Detection]:
         rows, cols = np.nonzero(heatmap[0, 0] > self.threshold)
         if rows.size == 0:
             return []
@@ -171,8 +211,11 @@ class FaceDetector:
         lm_x = points[1::2] * w + x1
         lm_y = points[0::2] * h + y1
         keep = cv2.dnn.NMSBoxes(
-            np.stack([x1, y1, x2 - x1, y2 - y1], axis=1).tolist(), score.tolist(),
-            self.threshold, 0.3)
+            np.stack([x1, y1, x2 - x1, y2 - y1], axis=1).tolist(),
+            score.tolist(),
+            self.threshold,
+            0.3,
+        )
         detections = []
         for i in np.asarray(keep).reshape(-1):
             box = (float(x1[i] * sx), float(y1[i] * sy), float(x2[i] * sx), float(y2[i] * sy))
@@ -195,5 +238,4 @@ def merge(coarse: list[Detection], fine: list[Detection]) -> list[Detection]:
 
 def _same_face(a: Box, b: Box) -> bool:
     smaller, larger = sorted((area(a), area(b)))
-    return (intersection(a, b) >= 0.5 * max(1e-6, smaller)
-            and smaller >= SAME_FACE_AREA * larger)
+    return intersection(a, b) >= 0.5 * max(1e-6, smaller) and smaller >= SAME_FACE_AREA * larger

@@ -77,8 +77,9 @@ class ExamMap:
             picture = self._pictures[index]
             if picture is not None:
                 x1, y1, x2, y2 = other._small(index)
-                other._pictures[index] = cv2.resize(picture, (x2 - x1, y2 - y1),
-                                                    interpolation=cv2.INTER_AREA)
+                other._pictures[index] = cv2.resize(
+                    picture, (x2 - x1, y2 - y1), interpolation=cv2.INTER_AREA
+                )
             other._examined_at[index] = self._examined_at[index]
             other._unchanged_since[index] = self._unchanged_since[index]
             other._pending_since[index] = self._pending_since[index]
@@ -105,7 +106,7 @@ class ExamMap:
             s = CHANGE_SCALE
             for box in faces:
                 x1, y1, x2, y2 = (max(0, int(v) // s) for v in enlarge(box, FACE_ITSELF))
-                picture[y1:y2 + 1, x1:x2 + 1] = _FACE
+                picture[y1 : y2 + 1, x1 : x2 + 1] = _FACE
         for index, reference in enumerate(self._pictures):
             if reference is None:
                 if self._pending_since[index] is None:
@@ -115,9 +116,16 @@ class ExamMap:
             if changed is not None:
                 self._unchanged_since[index] = None
                 seen = self._changed_box[index]
-                self._changed_box[index] = changed if seen is None else (
-                    min(seen[0], changed[0]), min(seen[1], changed[1]),
-                    max(seen[2], changed[2]), max(seen[3], changed[3]))
+                self._changed_box[index] = (
+                    changed
+                    if seen is None
+                    else (
+                        min(seen[0], changed[0]),
+                        min(seen[1], changed[1]),
+                        max(seen[2], changed[2]),
+                        max(seen[3], changed[3]),
+                    )
+                )
                 if self._pending_since[index] is None:
                     self._pending_since[index] = self._last_clean(index)
             else:
@@ -145,8 +153,12 @@ class ExamMap:
         if self._whole[index] or box is None:
             return crop
         s, pad = CHANGE_SCALE, self._pad
-        return (max(crop[0], box[0] * s - pad), max(crop[1], box[1] * s - pad),
-                min(crop[2], box[2] * s + pad), min(crop[3], box[3] * s + pad))
+        return (
+            max(crop[0], box[0] * s - pad),
+            max(crop[1], box[1] * s - pad),
+            min(crop[2], box[2] * s + pad),
+            min(crop[3], box[3] * s + pad),
+        )
 
     def whole(self, index: int) -> bool:
         return self._whole[index] or self._changed_box[index] is None
@@ -169,8 +181,7 @@ class ExamMap:
 
     def examined(self, at: float) -> bool:
         """Has every part of the frame at `at` been examined closely enough?"""
-        return all(any(start <= at <= end for start, end in intervals)
-                   for intervals in self._clean)
+        return all(any(start <= at <= end for start, end in intervals) for intervals in self._clean)
 
     def forget_before(self, at: float) -> None:
         for intervals in self._clean:
@@ -186,8 +197,12 @@ class ExamMap:
         ys, xs = np.nonzero(moved)
         if len(xs) < CHANGED_PIXELS:
             return None
-        return (x1 + int(xs.min()), y1 + int(ys.min()), x1 + int(xs.max()) + 1,
-                y1 + int(ys.max()) + 1)
+        return (
+            x1 + int(xs.min()),
+            y1 + int(ys.min()),
+            x1 + int(xs.max()) + 1,
+            y1 + int(ys.max()) + 1,
+        )
 
     def _small(self, index: int) -> tuple[int, int, int, int]:
         x1, y1, x2, y2 = self.cells[index]

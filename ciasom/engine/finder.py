@@ -44,28 +44,36 @@ class FaceFinder:
         if self.exams is not None:
             self.exams.carry_back = carry_back
 
-    def find(self, frame: np.ndarray, tracker: Tracker, at: float,
-             timings: dict[str, float] | None = None) -> list[Detection]:
+    def find(
+        self,
+        frame: np.ndarray,
+        tracker: Tracker,
+        at: float,
+        timings: dict[str, float] | None = None,
+    ) -> list[Detection]:
         timings = {} if timings is None else timings
         self.resize(frame.shape, tracker)
         exams = self.exams
         assert exams is not None
         with timed(timings, "detect"):
             picture = exams.change_map(frame)
-            exams.observe(picture, at, [_swept(t, at, tracker.coast_seconds)
-                                        for t in tracker.tracks])
+            exams.observe(
+                picture, at, [_swept(t, at, tracker.coast_seconds) for t in tracker.tracks]
+            )
             found = self.detector.detect(frame)
         cells = exams.due(at)
         if cells:
             with timed(timings, "detect_fine"):
                 found = merge(found, self._examine(frame, exams, cells))
-        expected = [t.predict(at, tracker.coast_seconds) for t in tracker.tracks
-                    if at - t.seen_at >= (CLOSE_UP_AFTER_TINY if _tiny(t.box) else CLOSE_UP_AFTER)]
+        expected = [
+            t.predict(at, tracker.coast_seconds)
+            for t in tracker.tracks
+            if at - t.seen_at >= (CLOSE_UP_AFTER_TINY if _tiny(t.box) else CLOSE_UP_AFTER)
+        ]
         missing = [box for box in expected if all(iou(box, d.box) < MIN_IOU for d in found)]
         if missing:
             with timed(timings, "detect_close_ups"):
-                found = merge(found, self.detector.detect_around(frame,
-                                                                 missing[:MAX_CLOSE_UPS]))
+                found = merge(found, self.detector.detect_around(frame, missing[:MAX_CLOSE_UPS]))
         exams.examined_cells(cells, picture, at)
         exams.forget_before(at - 2 * self.carry_back - 1.0)
         return found
@@ -80,8 +88,7 @@ class FaceFinder:
             tracker.rescale(shape[1] / old[1], shape[0] / old[0])
             self.exams = self.exams.resized(shape)
 
-    def examine_pending(self, frame: np.ndarray, tracker: Tracker,
-                        at: float) -> list[Detection]:
+    def examine_pending(self, frame: np.ndarray, tracker: Tracker, at: float) -> list[Detection]:
         """Examine now every changed cell of the frame just analysed (the end of a file:
         no later frame will come to examine them on); returns the faces not yet tracked."""
         if self.exams is None or self.exams.shape != frame.shape:
@@ -89,9 +96,12 @@ class FaceFinder:
         cells = self.exams.pending()
         fine = self._examine(frame, self.exams, cells)
         self.exams.examined_cells(cells, self.exams.change_map(frame), at)
-        tracked = [Detection(t.box, 1.0, np.zeros((5, 2), np.float32))
-                   for t in tracker.tracks if t.seen_at == at]
-        return merge(tracked, fine)[len(tracked):]
+        tracked = [
+            Detection(t.box, 1.0, np.zeros((5, 2), np.float32))
+            for t in tracker.tracks
+            if t.seen_at == at
+        ]
+        return merge(tracked, fine)[len(tracked) :]
 
     def _examine(self, frame: np.ndarray, exams: ExamMap, cells: list[int]) -> list[Detection]:
         """Full resolution over the due cells: whole ones in one batch, changed parts one
@@ -102,11 +112,16 @@ class FaceFinder:
             if not exams.whole(index):
                 region = x1, y1, x2, y2 = exams.region(index)
                 regions.append(region)
-                part = self.detector.detect(frame[y1:y2, x1:x2],
-                                            max(32, round((x2 - x1) * exams.scale)))
+                part = self.detector.detect(
+                    frame[y1:y2, x1:x2], max(32, round((x2 - x1) * exams.scale))
+                )
                 per_region.append([d.moved(x1, y1) for d in part])
-        return [d for region, found in zip(regions, per_region, strict=True) for d in found
-                if not _cut_by(d.box, region, frame.shape)]
+        return [
+            d
+            for region, found in zip(regions, per_region, strict=True)
+            for d in found
+            if not _cut_by(d.box, region, frame.shape)
+        ]
 
     def examined(self, at: float) -> bool:
         """Was every part of the frame at `at` examined closely enough?"""
@@ -118,9 +133,12 @@ def _cut_by(box: Box, crop: tuple[int, int, int, int], shape: tuple[int, ...]) -
     would mislead the tracker. The pad holds every face the fine pass is for; bigger ones
     are the frame-wide pass's."""
     height, width = shape[:2]
-    return ((box[0] <= crop[0] + EDGE and crop[0] > 0) or (box[1] <= crop[1] + EDGE and crop[1] > 0)
-            or (box[2] >= crop[2] - EDGE and crop[2] < width)
-            or (box[3] >= crop[3] - EDGE and crop[3] < height))
+    return (
+        (box[0] <= crop[0] + EDGE and crop[0] > 0)
+        or (box[1] <= crop[1] + EDGE and crop[1] > 0)
+        or (box[2] >= crop[2] - EDGE and crop[2] < width)
+        or (box[3] >= crop[3] - EDGE and crop[3] < height)
+    )
 
 
 def _swept(track: Track, at: float, coast_seconds: float) -> Box:
@@ -128,8 +146,12 @@ def _swept(track: Track, at: float, coast_seconds: float) -> Box:
     its own motion changed. What it uncovered beyond is new to the examination."""
     boxes = [b for seen, b in track.history if seen >= at - MOTION_WINDOW]
     boxes.append(track.predict(at, coast_seconds))
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _tiny(box: Box) -> bool:

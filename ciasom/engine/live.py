@@ -46,17 +46,24 @@ MAX_ANALYSES_PER_SECOND = 12.0  # leaves the cores to decoding, encoding and sen
 
 
 class LiveEngine:
-    def __init__(self, settings: EngineSettings, gallery: Gallery, *,
-                 delay: float = DEFAULT_PRIVACY_DELAY_MS / 1000,
-                 threads: int = 1, max_rate: float = MAX_ANALYSES_PER_SECOND,
-                 detector_factory: Callable[[], FaceDetector] | None = None,
-                 embedder_factory: Callable[[], Embedder] | None = None) -> None:
+    def __init__(
+        self,
+        settings: EngineSettings,
+        gallery: Gallery,
+        *,
+        delay: float = DEFAULT_PRIVACY_DELAY_MS / 1000,
+        threads: int = 1,
+        max_rate: float = MAX_ANALYSES_PER_SECOND,
+        detector_factory: Callable[[], FaceDetector] | None = None,
+        embedder_factory: Callable[[], Embedder] | None = None,
+    ) -> None:
         self._settings = settings
         self._gallery = gallery
         self._delay = delay
         self._min_interval = 1.0 / max_rate
         self._detector_factory = detector_factory or (
-            lambda: FaceDetector(width=settings.detect_width, threads=threads))
+            lambda: FaceDetector(width=settings.detect_width, threads=threads)
+        )
         self._embedder_factory = embedder_factory or EmbedderProcess
         self._tracker = Tracker(keep_for=delay)
         self._finder: FaceFinder | None = None
@@ -75,14 +82,23 @@ class LiveEngine:
         self._engine_ms: deque[float] = deque(maxlen=120)
         self._stage_ms: dict[str, deque[float]] = {}  # per analysis, as the finder timed it
         self._recent_looks: deque[tuple[str | None, float | None]] = deque(maxlen=6)
-        self._counts = {"submitted": 0, "analysed": 0, "dropped": 0, "rendered": 0,
-                        "covered_whole": 0, "looks": 0, "matched": 0,
-                        "errors": 0}
+        self._counts = {
+            "submitted": 0,
+            "analysed": 0,
+            "dropped": 0,
+            "rendered": 0,
+            "covered_whole": 0,
+            "looks": 0,
+            "matched": 0,
+            "errors": 0,
+        }
         self._covered_why: dict[str, int] = {}
-        self._threads = [threading.Thread(target=self._analyse_forever, daemon=True,
-                                          name="ciasom-analysis"),
-                         threading.Thread(target=self._recognise_forever, daemon=True,
-                                          name="ciasom-recognition")]
+        self._threads = [
+            threading.Thread(target=self._analyse_forever, daemon=True, name="ciasom-analysis"),
+            threading.Thread(
+                target=self._recognise_forever, daemon=True, name="ciasom-recognition"
+            ),
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -110,12 +126,14 @@ class LiveEngine:
                 self._covered_why[why] = self._covered_why.get(why, 0) + 1
                 return cover_whole_frame(frame)
             assert self._shape is not None  # set by the first analysis (or `why` said so)
-            out, _faces = render_faces(frame, self._tracker, timestamp, self._settings,
-                                       self._delay, self._shape)
+            out, _faces = render_faces(
+                frame, self._tracker, timestamp, self._settings, self._delay, self._shape
+            )
             return out
 
-    def update(self, settings: EngineSettings | None = None,
-               gallery: Gallery | None = None) -> None:
+    def update(
+        self, settings: EngineSettings | None = None, gallery: Gallery | None = None
+    ) -> None:
         """Apply a host's change live. A new gallery re-verifies every face from scratch,
         so someone just removed from the allowed people is covered at once."""
         with self._lock:
@@ -149,7 +167,8 @@ class LiveEngine:
                 # as what it costs on average.
                 "stage_ms_per_analysis": {
                     stage: round(sum(values) / max(1, len(ms)), 2)
-                    for stage, values in self._stage_ms.items()},
+                    for stage, values in self._stage_ms.items()
+                },
             }
 
     def close(self) -> None:
@@ -215,10 +234,12 @@ class LiveEngine:
             detections = finder.find(frame, self._tracker, timestamp, timings)
             with self._lock:
                 seen = self._tracker.update([d.box for d in detections], timestamp)
-                wanted = (self._settings.mode == "except" and len(self._gallery) > 0)
-                crops = [crop_for_look(frame, t, timestamp) for t in seen
-                         if wanted and policy.needs_look(t, timestamp)
-                         and t.id not in self._crops]
+                wanted = self._settings.mode == "except" and len(self._gallery) > 0
+                crops = [
+                    crop_for_look(frame, t, timestamp)
+                    for t in seen
+                    if wanted and policy.needs_look(t, timestamp) and t.id not in self._crops
+                ]
                 self._analysed_at, self._analysed_shape = timestamp, frame.shape
                 self._error = None
                 self._counts["analysed"] += 1
@@ -252,8 +273,10 @@ class LiveEngine:
                     embedder = self._embedder_factory()
                 except Exception:  # no recogniser: faces simply stay covered; retried each second
                     if failed_starts % LOOK_RETRY_LOG_EVERY == 0:
-                        logger.exception("the recogniser failed to start (%d tries); faces stay "
-                                         "covered", failed_starts + 1)
+                        logger.exception(
+                            "the recogniser failed to start (%d tries); faces stay covered",
+                            failed_starts + 1,
+                        )
                     failed_starts += 1
                     time.sleep(1)
                     continue
@@ -263,8 +286,9 @@ class LiveEngine:
             with self._lock:
                 self._counts["looks"] += 1
                 self._counts["matched"] += result.person is not None
-                self._recent_looks.append((result.person, result.distance and
-                                           round(result.distance, 3)))
+                self._recent_looks.append(
+                    (result.person, result.distance and round(result.distance, 3))
+                )
                 for track in self._tracker.tracks:
                     if track.id == crop.track_id:
                         record(track, crop, result)

@@ -51,8 +51,14 @@ class FrameResult:
     at: float = 0.0  # the frame's time
 
 
-def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float,
-                settings: EngineSettings, carry_back: float) -> list[FaceReport]:
+def cover_faces(
+    source: np.ndarray,
+    out: np.ndarray,
+    tracker: Tracker,
+    at: float,
+    settings: EngineSettings,
+    carry_back: float,
+) -> list[FaceReport]:
     """Cover, in `out` (a copy of `source` taken at `at`), every face the policy does not show.
 
     `at` may lie behind the newest analysis (the privacy delay): each track says where its
@@ -73,8 +79,9 @@ def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float
     covered: dict[int, tuple[int, int, int, int] | None] = {}
     for track, _box, coasting, reach, decision in decided:
         if coasting and not decision.visible:
-            covered[track.id] = cover(out, reach, settings.style, settings.margin,
-                                      settings.strength)
+            covered[track.id] = cover(
+                out, reach, settings.style, settings.margin, settings.strength
+            )
     behind = [area for area in covered.values() if area is not None]
     for _track, box, coasting, _reach, decision in decided:
         if decision.visible and not coasting:
@@ -82,18 +89,33 @@ def cover_faces(source: np.ndarray, out: np.ndarray, tracker: Tracker, at: float
                 _restore_face(source, out, box, area)
     for track, _box, coasting, reach, decision in decided:
         if not coasting and not decision.visible:
-            covered[track.id] = cover(out, reach, settings.style, settings.margin,
-                                      settings.strength)
+            covered[track.id] = cover(
+                out, reach, settings.style, settings.margin, settings.strength
+            )
     reports = []
     for track, box, _coasting, _reach, decision in decided:
         last = track.looks[-1] if track.looks else None
-        reports.append(FaceReport(box, covered.get(track.id), track.id, decision.person,
-                                  last.distance if last else None, decision.reason))
+        reports.append(
+            FaceReport(
+                box,
+                covered.get(track.id),
+                track.id,
+                decision.person,
+                last.distance if last else None,
+                decision.reason,
+            )
+        )
     return reports
 
 
-def render_faces(frame: np.ndarray, tracker: Tracker, at: float, settings: EngineSettings,
-                 carry_back: float, shape: tuple[int, ...]) -> tuple[np.ndarray, list[FaceReport]]:
+def render_faces(
+    frame: np.ndarray,
+    tracker: Tracker,
+    at: float,
+    settings: EngineSettings,
+    carry_back: float,
+    shape: tuple[int, ...],
+) -> tuple[np.ndarray, list[FaceReport]]:
     """`frame` with its faces covered (`cover_faces`), the tracks being measured in frames
     of `shape`: a frame that waited from before a resolution switch is covered as seen at
     the new size, then brought back to its own."""
@@ -107,8 +129,9 @@ def render_faces(frame: np.ndarray, tracker: Tracker, at: float, settings: Engin
     return cv2.resize(out, (width, height), interpolation=cv2.INTER_LINEAR), faces
 
 
-def _restore_face(source: np.ndarray, out: np.ndarray, box: Box,
-                  covered: tuple[int, int, int, int]) -> None:
+def _restore_face(
+    source: np.ndarray, out: np.ndarray, box: Box, covered: tuple[int, int, int, int]
+) -> None:
     """Undo, inside the ellipse of a shown face, a cover drawn over `covered`."""
     height, width = out.shape[:2]
     fx1, fy1, fx2, fy2 = clip(box, width, height)
@@ -140,9 +163,16 @@ class PrivacyEngine:
     delay, with the whole file to look into.
     """
 
-    def __init__(self, settings: EngineSettings, gallery: Gallery, *, threads: int = 1,
-                 lookahead: float = 0.0, detector: FaceDetector | None = None,
-                 embedder: FaceEmbedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: EngineSettings,
+        gallery: Gallery,
+        *,
+        threads: int = 1,
+        lookahead: float = 0.0,
+        detector: FaceDetector | None = None,
+        embedder: FaceEmbedder | None = None,
+    ) -> None:
         self.settings = settings
         self.gallery = gallery
         self.lookahead = lookahead
@@ -207,8 +237,9 @@ class PrivacyEngine:
         self._analysed[at] = f"{type(error).__name__}: {error}"
         self._failures += 1
         if self._failures % LOG_EVERY == 1:
-            logger.error("analysis failed (%d so far); frame covered whole", self._failures,
-                         exc_info=error)
+            logger.error(
+                "analysis failed (%d so far); frame covered whole", self._failures, exc_info=error
+            )
 
     def _render(self, waiting: _Waiting) -> FrameResult:
         frame, at, timings = waiting.frame, waiting.at, waiting.timings
@@ -220,6 +251,7 @@ class PrivacyEngine:
         if failure is not None or self.finder.exams is None:
             return FrameResult(cover_whole_frame(frame), [], failure, timings, at)
         with timed(timings, "mosaic"):
-            out, faces = render_faces(frame, self.tracker, at, self.settings, self.lookahead,
-                                      self.finder.exams.shape)
+            out, faces = render_faces(
+                frame, self.tracker, at, self.settings, self.lookahead, self.finder.exams.shape
+            )
         return FrameResult(out, faces, None, timings, at)

@@ -50,8 +50,9 @@ def leaks(scene: Scene, outputs, first: int = 0) -> list[tuple[int, str, float]]
 
 @pytest.fixture
 def live_engine(allowed_gallery):
-    engine = LiveEngine(EngineSettings(), allowed_gallery, delay=DELAY,
-                        embedder_factory=FaceEmbedder)
+    engine = LiveEngine(
+        EngineSettings(), allowed_gallery, delay=DELAY, embedder_factory=FaceEmbedder
+    )
     yield engine
     engine.close()
 
@@ -69,7 +70,8 @@ def test_faces_that_cut_in_are_covered_from_their_first_frame(live_engine):
         face = next(f for f in truth if f.label == label)
         assert covered_share(image, outputs[index], face) >= LEAK_BELOW
         assert not scene.frame(index - 1)[1] or all(
-            f.label != label for f in scene.frame(index - 1)[1])
+            f.label != label for f in scene.frame(index - 1)[1]
+        )
 
 
 def test_a_small_face_uncovered_by_a_passing_head_is_covered_as_it_appears(live_engine):
@@ -89,9 +91,11 @@ def test_a_small_face_seen_for_a_few_frames_is_covered_on_each(live_engine):
     """A 28-px face shows for 5 frames (then someone passes before it): a change is examined
     on the frame it is seen on, not once the face may be gone."""
     first, last = 17, 21
-    glimpse = Actor("astronaut-glimpse", "astronaut",
-                    lambda t: (0.62, 0.3, 28 / 720, 0.0) if first <= round(t * FPS) <= last
-                    else None)
+    glimpse = Actor(
+        "astronaut-glimpse",
+        "astronaut",
+        lambda t: (0.62, 0.3, 28 / 720, 0.0) if first <= round(t * FPS) <= last else None,
+    )
     scene = Scene(1280, 720, seconds=1.5, actors=(ACTORS[1], glimpse))
     frames = [(scene.frame(i)[0], i / FPS) for i in range(scene.frames)]
     outputs = run_live(live_engine, frames)
@@ -156,8 +160,7 @@ def test_every_resolution_switch_is_covered_until_analysed(live_engine):
     for switch in switches:  # rendered right after it was submitted: not analysed yet
         image = frames[switch][0]
         live_engine.submit(image, 99.0 + switch)
-        assert np.array_equal(live_engine.render(image, 99.0 + switch),
-                              cover_whole_frame(image))
+        assert np.array_equal(live_engine.render(image, 99.0 + switch), cover_whole_frame(image))
 
 
 class LateDetector(FaceDetector):
@@ -182,8 +185,9 @@ class LateDetector(FaceDetector):
 
 def test_offline_faces_found_late_are_covered_back_to_their_first_frame(allowed_gallery):
     scene = Scene(854, 480, seconds=1.5)
-    engine = PrivacyEngine(EngineSettings(mode="all"), allowed_gallery, lookahead=0.5,
-                           detector=LateDetector(blind=8))
+    engine = PrivacyEngine(
+        EngineSettings(mode="all"), allowed_gallery, lookahead=0.5, detector=LateDetector(blind=8)
+    )
     results = []
     for i in range(scene.frames):
         results += engine.push(scene.frame(i)[0], i / FPS)
