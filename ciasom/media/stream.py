@@ -175,11 +175,7 @@ class LiveStream:
 
     def _publisher_timed_out(self) -> None:
         if not self.closing:
-            logger.info(
-                "stream %s: publisher not connected in %.0f s; ending",
-                self.key,
-                self.connect_timeout,
-            )
+            logger.info("stream %s: no publisher in %.0f s; ending", self.key, self.connect_timeout)
             self.end()
 
     # -- watching -----------------------------------------------------------------------
