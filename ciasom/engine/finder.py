@@ -16,7 +16,7 @@ import numpy as np
 from .detector import Detection, FaceDetector, merge
 from .examination import ExamMap
 from .geometry import Box, iou
-from .policy import MIN_FACE_PX
+from .policy import too_small
 from .timing import timed
 from .tracker import MIN_IOU, Track, Tracker
 
@@ -68,7 +68,7 @@ class FaceFinder:
         expected = [
             t.predict(at, tracker.coast_seconds)
             for t in tracker.tracks
-            if at - t.seen_at >= (CLOSE_UP_AFTER_TINY if _tiny(t.box) else CLOSE_UP_AFTER)
+            if at - t.seen_at >= (CLOSE_UP_AFTER_TINY if too_small(t.box) else CLOSE_UP_AFTER)
         ]
         missing = [box for box in expected if all(iou(box, d.box) < MIN_IOU for d in found)]
         if missing:
@@ -152,7 +152,3 @@ def _swept(track: Track, at: float, coast_seconds: float) -> Box:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
-
-
-def _tiny(box: Box) -> bool:
-    return min(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .geometry import Box
 from .settings import Mode
 from .tracker import Look, Track
 
@@ -21,6 +22,11 @@ UNSURE_RECHECK = (0.3, 0.6, 1.2, 2.4)  # s; a face near the threshold may be an 
 STRANGER_DISTANCE = 0.66  # beyond this (p1 of different people) a face is nobody allowed ...
 STRANGER_RECHECK = (3.0, 6.0, 12.0)  # ... and is re-checked less and less often (90 ms a look)
 MIN_FACE_PX = 40  # smaller faces cannot be identified reliably, so they stay covered
+
+
+def too_small(box: Box) -> bool:
+    """Too small to identify (under :data:`MIN_FACE_PX` either way): it stays covered."""
+    return min(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def decide(mode: Mode, track: Track, at: float, *, coasting: bool, degraded: boo
         return Decision(False, None, "detector missed it; covering its predicted box")
     if at < track.identity_since:
         return Decision(False, None, "may have been another face then")
-    if min(track.box[2] - track.box[0], track.box[3] - track.box[1]) < MIN_FACE_PX:
+    if too_small(track.box):
         return Decision(False, None, "too small to identify")
     person = verified_person(track.looks, at)
     if person is None:
@@ -74,7 +80,7 @@ def needs_look(track: Track, at: float) -> bool:
     """
     if track.crowded:
         return False  # a look now might be of the face in front; wait until they part
-    if min(track.box[2] - track.box[0], track.box[3] - track.box[1]) < MIN_FACE_PX:
+    if too_small(track.box):
         return False
     if not track.looks:
         return True
@@ -89,8 +95,9 @@ def needs_look(track: Track, at: float) -> bool:
             misses += 1
         # A face that ever matched an allowed person (now turned away, say) is never written
         # off as a stranger: it may turn back any moment.
-        stranger = ((last.distance or 0.0) >= STRANGER_DISTANCE
-                    and not any(earlier.person for earlier in track.looks))
+        stranger = (last.distance or 0.0) >= STRANGER_DISTANCE and not any(
+            earlier.person for earlier in track.looks
+        )
         backoff = STRANGER_RECHECK if stranger else UNSURE_RECHECK
         wait = backoff[min(misses, len(backoff)) - 1]
     return at - last.at >= wait
