@@ -57,7 +57,7 @@ class BroadcastAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("End the selected live broadcasts (the host stays off air)"))
     def end_broadcasts(self, request, queryset):
-        live = list(queryset.filter(is_live=True))
+        live = list(queryset.live())
         for broadcast in live:
             broadcast.end_by_moderator(str(DEFAULT_REASON))
         self.message_user(

@@ -157,7 +157,7 @@ async def publisher(request: HttpRequest):
 
 def start_broadcast(broadcast: Broadcast, live: LiveMedia) -> None:
     """Mark live; a live flag no media is held for is stale (a restart, a lost node) and goes."""
-    stale = Broadcast.objects.filter(owner_id=broadcast.owner_id, is_live=True)
+    stale = Broadcast.objects.live().filter(owner_id=broadcast.owner_id)
     for other in stale:
         if not live.holds(other.pk):
             other.end()
