@@ -22,16 +22,11 @@ from ciasom.broadcasts.models import Broadcast
 from .apps import media_node
 from .auth import CLIENT_HEADER, HEADER, authentic
 from .errors import ERRORS, name_of
-from .node import MediaNode
 
 logger = logging.getLogger(__name__)
 
 
 View = Callable[..., Any]  # an async view (Django's stubs know only sync ones)
-
-
-def node() -> MediaNode:
-    return media_node()
 
 
 def error(name: str, message: str) -> JsonResponse:
@@ -81,13 +76,13 @@ async def publish(request: HttpRequest, pk: int) -> HttpResponse:
     broadcast = await Broadcast.objects.select_related("owner").filter(pk=pk, is_live=True).afirst()
     if broadcast is None:
         return not_found("this broadcast is not live")
-    session, answer = await node().publish(broadcast, offer_of(request))
+    session, answer = await media_node().publish(broadcast, offer_of(request))
     return JsonResponse({"session": session, "answer": answer}, status=201)
 
 
 @internal("DELETE")
 async def publisher(request: HttpRequest, pk: int, session: str) -> HttpResponse:
-    if not await node().service.end_whip(pk, session):
+    if not await media_node().service.end_whip(pk, session):
         return not_found("no such WHIP session")
     return JsonResponse({})
 
@@ -95,20 +90,20 @@ async def publisher(request: HttpRequest, pk: int, session: str) -> HttpResponse
 @internal("POST")
 async def watch(request: HttpRequest, pk: int) -> HttpResponse:
     client = request.headers.get(CLIENT_HEADER, "")
-    viewer = await node().service.whep(pk, offer_of(request), client)
+    viewer = await media_node().service.whep(pk, offer_of(request), client)
     return JsonResponse({"session": viewer.session, "answer": viewer.sdp}, status=201)
 
 
 @internal("DELETE")
 async def viewer(request: HttpRequest, pk: int, session: str) -> HttpResponse:
-    if not await node().service.end_whep(pk, session):
+    if not await media_node().service.end_whep(pk, session):
         return not_found("no such WHEP session")
     return JsonResponse({})
 
 
 @internal("GET")
 async def status(request: HttpRequest, pk: int) -> HttpResponse:
-    report = await node().service.report(pk, health=True)
+    report = await media_node().service.report(pk, health=True)
     if report is None:
         return not_found("this broadcast is not live here")
     return JsonResponse(report)
@@ -117,4 +112,4 @@ async def status(request: HttpRequest, pk: int) -> HttpResponse:
 @internal("GET")
 async def about(request: HttpRequest) -> HttpResponse:
     """The node itself: what it holds and how fast control events reached it."""
-    return JsonResponse(node().about())
+    return JsonResponse(media_node().about())
