@@ -32,6 +32,9 @@ CHANGE_SCALE = 4  # the change map is the frame shrunk this many times
 CHANGE_LEVEL = 18  # grey levels a change-map pixel must move (compression noise stays below)
 CHANGED_PIXELS = 4  # change-map pixels that make a cell changed (a 24 px face has ~36)
 SWEEP_EVERY = 4.0  # s; even an unchanged cell is examined again this often
+EXAM_LAG = 0.1  # s a changed cell may wait, so one examination serves several analysed
+# frames (offline analyses every frame); longer, and a face seen briefly (a passer-by
+# walks before it) may be gone when it is examined
 FACE_ITSELF = 1.2  # a tracked face's box this much larger: the face, not its hair or shoulders
 _FACE = 0  # change-map value marking a tracked face (real pixels are kept above it)
 
@@ -135,10 +138,13 @@ class ExamMap:
                 self._mark_clean(index, since, at)
 
     def due(self, at: float) -> list[int]:
-        """Cells to examine now: changed or never examined, and the stalest one when its
-        sweep is due. A change is examined on the frame it is seen on: a face there may be
-        gone (walked off, hidden by someone passing) a few frames later."""
-        cells = [i for i, since in enumerate(self._pending_since) if since is not None]
+        """Cells to examine now: never examined, changed since `EXAM_LAG` or longer, and
+        the stalest one when its sweep is due."""
+        cells = [
+            i
+            for i, since in enumerate(self._pending_since)
+            if since is not None and (self._pictures[i] is None or at - since >= EXAM_LAG)
+        ]
         stalest = min(range(len(self.cells)), key=self._examined_at.__getitem__)
         if stalest not in cells and at - self._examined_at[stalest] >= SWEEP_EVERY:
             self._whole[stalest] = True
