@@ -107,9 +107,10 @@ bench-live: install photos
 	$(BIN)/python -m bench.live --json bench/live.json
 
 # One 720p30 broadcast's audience through Janus vs the node's own fan-out (bench/audience.py);
-# Janus and the node run in network namespaces; run it alone (2 cores).
+# in a network namespace of its own (Janus hosts in theirs); run it alone (2 cores).
 bench-audience: install photos janus
-	flock /tmp/ciasom-bench.lock $(BIN)/python bench/audience.py --json bench/audience.json
+	flock /tmp/ciasom-bench.lock unshare -n sh -c 'ip link set lo up && exec "$$@"' netns \
+		$(BIN)/python -m bench.audience --json bench/audience.json
 
 # The web tier and media nodes as real processes (bench/cluster.py): placement, control-event
 # latency, publish-to-first-frame vs `ciasom serve`, streams per node; run it alone (2 cores).

@@ -43,9 +43,10 @@ class _Datagrams(asyncio.DatagramProtocol):
 class RtpStream:
     """One medium's RTP numbering (SSRC, sequence, timestamp origin) and its packer."""
 
-    def __init__(self, payload_type: int, packer: Any) -> None:
+    def __init__(self, payload_type: int, packer: Any, *, marks_frames: bool) -> None:
         self.payload_type = payload_type
         self.packer = packer
+        self.marks_frames = marks_frames  # video: the marker bit ends a frame; Opus: unset
         self.ssrc = secrets.randbits(32)
         self.sequence = secrets.randbits(16)
         self.origin = secrets.randbits(32)
@@ -56,7 +57,7 @@ class RtpStream:
         for i, payload in enumerate(payloads):
             rtp = RtpPacket(
                 payload_type=self.payload_type,
-                marker=int(i == len(payloads) - 1),
+                marker=int(self.marks_frames and i == len(payloads) - 1),
                 sequence_number=self.sequence,
                 timestamp=(self.origin + timestamp) & 0xFFFFFFFF,
                 ssrc=self.ssrc,
@@ -79,8 +80,9 @@ class RtpOut:
             get_encoder(
                 RTCRtpCodecParameters(mimeType=video_mime, clockRate=90000, payloadType=VIDEO_PT)
             ),
+            marks_frames=True,
         )
-        self._audio = RtpStream(AUDIO_PT, _OpusPacker())
+        self._audio = RtpStream(AUDIO_PT, _OpusPacker(), marks_frames=False)
         self._srtp = Session(
             Policy(key=base64.b64decode(srtp_key), ssrc_type=Policy.SSRC_ANY_OUTBOUND)
         )
