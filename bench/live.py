@@ -242,7 +242,7 @@ async def _server(conn) -> None:
             conn.send((await stream.watch(args[0])).answer)
         elif message == "mark":
             decode_ms.clear()
-            mark = (time.process_time(), stream.frames_out)
+            mark = (time.process_time(), stream.video.frames_out)
             conn.send(None)
         elif message == "status":
             status = stream.status()
