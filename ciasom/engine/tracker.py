@@ -93,8 +93,9 @@ class Track:
         grow = MAX_COAST_GROWTH * min(dt / coast_seconds, 1.0)
         return enlarge(box, 1 + grow) if dt > 0.1 else box
 
-    def at_time(self, at: float, coast_seconds: float,
-                carry_back: float) -> tuple[Box, bool, Box] | None:
+    def at_time(
+        self, at: float, coast_seconds: float, carry_back: float
+    ) -> tuple[Box, bool, Box] | None:
         """Where the face was or is at `at`, whether that is a guess (coasting), and all
         the face may have covered then (what a mosaic must cover).
 
@@ -166,6 +167,7 @@ class Tracker:
     def rescale(self, fx: float, fy: float) -> None:
         """The same scene at another size (the publisher switched resolution): every
         track's boxes, trail and velocity in the new frame's pixels; identities stay."""
+
         def scaled(box: Box) -> Box:
             return (box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy)
 
@@ -210,14 +212,21 @@ class Tracker:
         matched = {di for _, di in pairs}
         for di, box in enumerate(boxes):
             if di not in matched:
-                track = Track(next(self._ids), box, seen_at=at, trail=[(at, *center(box))],
-                              shot_from=self._shot_from)
+                track = Track(
+                    next(self._ids),
+                    box,
+                    seen_at=at,
+                    trail=[(at, *center(box))],
+                    shot_from=self._shot_from,
+                )
                 self.tracks.append(track)
                 seen.append(track)
         horizon = at - self.keep_for - self.coast_seconds
-        self.ended = [t for t in self.ended + [t for t in self.tracks
-                                               if at - t.seen_at > self.coast_seconds]
-                      if t.seen_at >= horizon]
+        self.ended = [
+            t
+            for t in self.ended + [t for t in self.tracks if at - t.seen_at > self.coast_seconds]
+            if t.seen_at >= horizon
+        ]
         self.tracks = [t for t in self.tracks if at - t.seen_at <= self.coast_seconds]
         for track in self.tracks:
             track.history = [h for h in track.history if h[0] >= horizon] or track.history[-1:]
@@ -259,11 +268,15 @@ def _associate(predicted: list[Box], boxes: list[Box]) -> list[tuple[int, int]]:
     free_t = [i for i in range(len(predicted)) if i not in {p[0] for p in pairs}]
     free_d = [j for j in range(len(boxes)) if j not in {p[1] for p in pairs}]
     if free_t and free_d:
-        cost = np.array([[_centre_distance(predicted[i], boxes[j]) for j in free_d]
-                         for i in free_t])
+        cost = np.array(
+            [[_centre_distance(predicted[i], boxes[j]) for j in free_d] for i in free_t]
+        )
         rows, cols = linear_sum_assignment(cost)
-        pairs += [(free_t[r], free_d[c]) for r, c in zip(rows, cols, strict=True)
-                  if cost[r, c] <= MAX_CENTRE_JUMP]
+        pairs += [
+            (free_t[r], free_d[c])
+            for r, c in zip(rows, cols, strict=True)
+            if cost[r, c] <= MAX_CENTRE_JUMP
+        ]
     return pairs
 
 
