@@ -16,7 +16,8 @@ a veth pair (10.77.<i>.1 is Janus, 10.77.<i>.2 this side), each running Debian's
 * **publisher + probe** (this process) — ``bench/live.py``'s pre-encoded scene with a bar code
   per frame, and one viewer that decodes: latency (sent → decoded, one clock);
 * **light viewers** — aiortc viewers with real ICE, DTLS and SRTP sessions that only count
-  frames by the RTP marker bit (``bench/live.py``'s load viewers), over WHEP from the node or
+  frames by the RTP marker bit, in aioice's datagram handler: RTP goes no further (no DTLS,
+  SRTP or decoding; lighter than ``bench/live.py``'s load viewers), over WHEP from the node or
   through Janus (Janus's own signalling; Debian's Janus 1.1.2 offers, they answer).
 
 Phases, each a fresh broadcast: ``node`` (in-process fan-out, WHEP, cap lifted), ``janus``
@@ -284,6 +285,7 @@ def load_main(conn, local_addresses: list[str]) -> None:
 async def _load(conn, local_addresses: list[str]) -> None:
     import aiortc.rtcdtlstransport as dtls
     import pylibsrtp
+    from aioice import ice
     from aiortc import RTCPeerConnection, RTCSessionDescription
 
     from ciasom.media import aiortc_patches
@@ -311,18 +313,25 @@ async def _load(conn, local_addresses: list[str]) -> None:
         unprotect_rtcp = unprotect
 
     frames: dict[int, int] = {}
+    stun_received = ice.StunProtocol.datagram_received
 
-    async def count_frame(transport, data, arrival_time_ms):
-        # The last packet of a video frame (marker bit; 111 is Janus's Opus, WHEP has no audio)
-        if data[1] & 0x80 and (data[1] & 0x7F) != AUDIO_PT:
-            frames[id(transport)] = frames.get(id(transport), 0) + 1
+    def datagram_received(protocol, data, addr):
+        """RTP is counted where it arrives and goes no further: hundreds of viewers' packets
+        through aiortc's ICE queue, DTLS and SRTP would take the cores being measured.
+        STUN (ICE, consent) and DTLS take aiortc's own path."""
+        if 128 <= data[0] < 192 and not 192 <= data[1] < 224:  # RTP, not RTCP
+            # The last packet of a video frame: marker bit; 111 is Janus's Opus.
+            if data[1] & 0x80 and (data[1] & 0x7F) != AUDIO_PT:
+                frames[id(protocol.receiver)] = frames.get(id(protocol.receiver), 0) + 1
+            return
+        stun_received(protocol, data, addr)
 
     async def ignore(transport, data):
         pass
 
     dtls.Session = ClearInbound
-    dtls.RTCDtlsTransport._handle_rtp_data = count_frame
     dtls.RTCDtlsTransport._handle_rtcp_data = ignore
+    ice.StunProtocol.datagram_received = datagram_received
     loop = asyncio.get_running_loop()
     peers, transports, sessions = [], [], []
 
@@ -344,7 +353,7 @@ async def _load(conn, local_addresses: list[str]) -> None:
                 answer = await loop.run_in_executor(None, conn.recv)
                 await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
                 peers.append(pc)
-                transports.append(id(transceiver.receiver.transport))
+                transports.append(id(transceiver.receiver.transport.transport._connection))
             conn.send("ready")
         elif message == "janus":
             count, places = args
@@ -358,7 +367,7 @@ async def _load(conn, local_addresses: list[str]) -> None:
                 sessions.append(watch)
                 peers.append(pc)
                 video = next(t for t in pc.getTransceivers() if t.kind == "video")
-                transports.append(id(video.receiver.transport))
+                transports.append(id(video.receiver.transport.transport._connection))
             conn.send("ready")
         elif message == "mark":
             start, started = [frames.get(t, 0) for t in transports], time.monotonic()
