@@ -17,11 +17,11 @@ from django.test import AsyncClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.passthrough import Passthrough
 from ciasom.media.aiortc_patches import offer_host_candidates
 from ciasom.media.sdp import OfferError, check_offer
 
 from .clients import (
-    Passthrough,
     PatternTrack,
     Publisher,
     ToneTrack,
