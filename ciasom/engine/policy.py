@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .gallery import MATCH_DISTANCE
 from .geometry import Box
 from .settings import Mode
 from .tracker import Look, Track
@@ -19,6 +20,7 @@ LOOK_SPACING = 0.15  # seconds; closer looks see the same pixels and count as on
 REVERIFY_EVERY = 2.0  # seconds between re-verifications of a shown face
 FRESH_FOR = 3.0  # seconds a match stays valid: one late re-verification is tolerated
 UNSURE_RECHECK = (0.3, 0.6, 1.2, 2.4)  # s; a face near the threshold may be an allowed person
+NEAR_MISS_DISTANCE = 0.55  # a look just outside the match threshold (dlib same-person p95 0.51)
 STRANGER_DISTANCE = 0.66  # beyond this (p1 of different people) a face is nobody allowed ...
 STRANGER_RECHECK = (3.0, 6.0, 12.0)  # ... and is re-checked less and less often (90 ms a look)
 MIN_FACE_PX = 40  # smaller faces cannot be identified reliably, so they stay covered
@@ -49,14 +51,28 @@ def decide(mode: Mode, track: Track, at: float, *, coasting: bool, degraded: boo
         return Decision(False, None, "may have been another face then")
     if too_small(track.box):
         return Decision(False, None, "too small to identify")
-    person = verified_person(track.looks, at)
+    # A frame waiting in the privacy delay line is shown when the looks since verify the
+    # track (what the delay buys), or when the looks as they stood at its time did (what a
+    # live engine without the delay would have shown): a later near miss of an unbroken
+    # track says nothing new about this frame.
+    person = verified_person(track.looks, at) or verified_person(
+        [look for look in track.looks if look.at <= at], at
+    )
     if person is None:
         return Decision(False, None, "not verified as an allowed person")
     return Decision(True, person, "verified allowed person")
 
 
 def verified_person(looks: list[Look], at: float) -> str | None:
-    """The person the newest looks agree on, if enough of them, fresh enough, do."""
+    """The person the newest looks agree on, if enough of them, fresh enough, do.
+
+    Evidence accumulates along a track: the tracker vouches that its looks are of one face,
+    so a single newest look that only just missed (blur, a turn, harsh light: within
+    `NEAR_MISS_DISTANCE`) does not undo agreeing looks before it; the face is looked at
+    again at once (`needs_look`), and a second miss in a row covers it.
+    """
+    if looks and _near_miss(looks[-1]) and len(looks) > 1:
+        looks = looks[:-1]
     if not looks or looks[-1].person is None or at - looks[-1].at > FRESH_FOR:
         return None
     person = looks[-1].person
@@ -68,6 +84,14 @@ def verified_person(looks: list[Look], at: float) -> str | None:
             agreeing += 1
             last_counted = look.at
     return person if agreeing >= LOOKS_TO_SHOW else None
+
+
+def _near_miss(look: Look) -> bool:
+    return (
+        look.person is None
+        and look.distance is not None
+        and MATCH_DISTANCE < look.distance <= NEAR_MISS_DISTANCE
+    )
 
 
 def needs_look(track: Track, at: float) -> bool:
@@ -87,6 +111,8 @@ def needs_look(track: Track, at: float) -> bool:
     last = track.looks[-1]
     if last.person is not None:
         wait = LOOK_SPACING if verified_person(track.looks, at) is None else REVERIFY_EVERY
+    elif _near_miss(last) and verified_person(track.looks, at) is not None:
+        wait = LOOK_SPACING  # shown on the strength of earlier looks: confirm it at once
     else:
         misses = 0
         for earlier in reversed(track.looks):

@@ -38,6 +38,10 @@ from .geometry import Box, center, enlarge, iou, iou_matrix, size
 
 MIN_IOU = 0.1
 AMBIGUITY_MARGIN = 0.3  # a rival track within this IoU of the chosen one makes a match unsure
+# ... if its face is about as big: a face that swapped places with one this much bigger or
+# smaller would change size as much, and that alone forgets the identity (`_follow`). A
+# small face passing behind the host's big one no longer costs the host his identity.
+SWAP_SIZE_RATIO = 1.4
 MAX_CENTRE_JUMP = 0.8  # of the face size: a match further than this is not the same face
 JUMP_FORGETS_IDENTITY = 0.5  # of the face size, beyond what the motion model predicted
 VELOCITY_WINDOW = 0.5  # seconds of detections the velocity is measured over
@@ -50,6 +54,8 @@ CARRY_SLACK = 1.3  # a box carried back is this much larger: the motion before i
 # is a guess, and small faces' boxes jitter
 MAX_COAST_TRAVEL = 1.0  # face sizes a predicted box may move from the last sighting
 MAX_COAST_GROWTH = 0.6  # a coasting box grows by at most this share (1.6x)
+MAX_CARRY_GROWTH = 2.2  # a box carried back grows at most this much (0.6 face sizes each
+# way): a big face found 0.7 s late was carried back over 80 % of the frame (issue 9)
 
 
 @dataclass
@@ -112,10 +118,11 @@ class Track:
             dt = first_at - at
             if dt > carry_back:
                 return None
-            vx, vy = self.velocity
-            box = _sweep(first, -vx * dt, -vy * dt)
-            grow = UNKNOWN_SPEED * dt if (vx, vy) == (0.0, 0.0) else 0.3 * dt / carry_back
-            box = enlarge(box, CARRY_SLACK + 2 * grow)
+            reach = MAX_COAST_TRAVEL * max(size(first))
+            dx, dy = (float(np.clip(-v * dt, -reach, reach)) for v in self.velocity)
+            box = _sweep(first, dx, dy)
+            grow = UNKNOWN_SPEED * dt if self.velocity == (0.0, 0.0) else 0.3 * dt / carry_back
+            box = enlarge(box, min(CARRY_SLACK + 2 * grow, MAX_CARRY_GROWTH))
             return box, True, box
         if at >= self.seen_at:
             if at - self.seen_at > coast_seconds:
@@ -199,7 +206,14 @@ class Tracker:
         seen = []
         for ti, di in pairs:
             track = self.tracks[ti]
-            rival = max((ious[k, di] for k in range(len(predicted)) if k != ti), default=0.0)
+            rival = max(
+                (
+                    ious[k, di]
+                    for k in range(len(predicted))
+                    if k != ti and _similar_size(self.tracks[k].box, boxes[di])
+                ),
+                default=0.0,
+            )
             if rival >= MIN_IOU and rival > ious[ti, di] - AMBIGUITY_MARGIN:
                 # Another face's predicted box fits this detection almost as well: the
                 # two may have just been swapped. Neither keeps its identity.
@@ -241,7 +255,9 @@ class Tracker:
             # The slope over a window, not the last step: a face half hidden for a frame or
             # two shifts its box, and that must not steer where we cover it next.
             track.velocity = ((bx - first[1]) / (at - first[0]), (by - first[2]) / (at - first[0]))
-        if np.hypot(px - bx, py - by) > JUMP_FORGETS_IDENTITY * max(size(box)):
+        if np.hypot(px - bx, py - by) > JUMP_FORGETS_IDENTITY * max(size(box)) or not _similar_size(
+            track.box, box
+        ):
             track.forget_identity(at)
         track.box = box
         track.seen_at = at
@@ -252,6 +268,12 @@ def _sweep(box: Box, dx: float, dy: float) -> Box:
     """The box and its copy moved by (dx, dy), and all between: a face that stopped or
     turned back on the way is still inside."""
     return (box[0] + min(dx, 0), box[1] + min(dy, 0), box[2] + max(dx, 0), box[3] + max(dy, 0))
+
+
+def _similar_size(a: Box, b: Box) -> bool:
+    """About as tall (heights: a half-hidden face's box narrows, its height holds)."""
+    ah, bh = size(a)[1], size(b)[1]
+    return max(ah, bh) <= SWAP_SIZE_RATIO * max(1.0, min(ah, bh))
 
 
 def _union(a: Box, b: Box) -> Box:

@@ -64,7 +64,23 @@ def test_an_unknown_face_is_covered():
 
 
 def test_an_unsure_newest_look_covers_a_face_that_was_verified():
-    assert not shown(track(Look(9.0, "me", 0.3), Look(9.4, "me", 0.3), Look(9.8, None, 0.55)))
+    assert not shown(track(Look(9.0, "me", 0.3), Look(9.4, "me", 0.3), Look(9.8, None, 0.58)))
+
+
+def test_one_near_miss_does_not_undo_a_verified_track_but_is_checked_at_once():
+    near = track(Look(9.0, "me", 0.3), Look(9.4, "me", 0.3), Look(9.8, None, 0.53))
+    assert shown(near)
+    assert needs_look(near, 9.8 + policy.LOOK_SPACING)
+
+
+def test_two_near_misses_in_a_row_cover_the_face():
+    assert not shown(track(Look(9.0, "me", 0.3), Look(9.4, "me", 0.3), Look(9.6, None, 0.53),
+                           Look(9.8, None, 0.53)))
+
+
+def test_a_near_miss_never_verifies_a_face_on_its_own():
+    assert not shown(track(Look(9.4, "me", 0.3), Look(9.8, None, 0.52)))
+    assert not shown(track(Look(9.4, None, 0.52), Look(9.8, None, 0.52)))
 
 
 def test_looks_agreeing_on_different_people_do_not_add_up():
