@@ -54,6 +54,7 @@ CARRY_SLACK = 1.3  # a box carried back is this much larger: the motion before i
 # is a guess, and small faces' boxes jitter
 MAX_COAST_TRAVEL = 1.0  # face sizes a predicted box may move from the last sighting
 MAX_COAST_GROWTH = 0.6  # a coasting box grows by at most this share (1.6x)
+FACE_ASPECT = 0.75  # width / height of a whole face's box (CenterFace on portraits: 0.67-0.8)
 MAX_CARRY_GROWTH = 2.2  # a box carried back grows at most this much (0.6 face sizes each
 # way): a big face found 0.7 s late was carried back over 80 % of the frame (issue 9)
 
@@ -123,19 +124,20 @@ class Track:
             box = _sweep(first, dx, dy)
             grow = UNKNOWN_SPEED * dt if self.velocity == (0.0, 0.0) else 0.3 * dt / carry_back
             box = enlarge(box, min(CARRY_SLACK + 2 * grow, MAX_CARRY_GROWTH))
-            return box, True, box
+            return box, True, _whole_face(box)
         if at >= self.seen_at:
             if at - self.seen_at > coast_seconds:
                 return None
             box = self.predict(at, coast_seconds)
-            return box, at > self.seen_at, box
+            return box, at > self.seen_at, _whole_face(box)
         for (t1, b1), (t2, b2) in zip(self.history, self.history[1:], strict=False):
             if t1 <= at <= t2:
                 if t2 - t1 > MAX_GAP:  # missed in between: anywhere from one to the other
-                    return _union(b1, b2), True, _union(b1, b2)
+                    return _union(b1, b2), True, _whole_face(_union(b1, b2))
                 w = (at - t1) / (t2 - t1) if t2 > t1 else 1.0
                 between = cast(Box, tuple(a + (b - a) * w for a, b in zip(b1, b2, strict=True)))
-                return between, False, _union(b1, b2) if t2 - t1 > EXACT_GAP else between
+                reach = _union(b1, b2) if t2 - t1 > EXACT_GAP else between
+                return between, False, _whole_face(reach)
         return None
 
     def forget_identity(self, at: float) -> None:
@@ -274,6 +276,17 @@ def _similar_size(a: Box, b: Box) -> bool:
     """About as tall (heights: a half-hidden face's box narrows, its height holds)."""
     ah, bh = size(a)[1], size(b)[1]
     return max(ah, bh) <= SWAP_SIZE_RATIO * max(1.0, min(ah, bh))
+
+
+def _whole_face(box: Box) -> Box:
+    """The box widened, about its centre, to a whole face's width: a face half hidden behind
+    another is found by its visible half, and its cover must reach the half it shows on
+    the far side of that box too (a stranger behind the host leaked there, issue 9)."""
+    width, height = size(box)
+    if width >= FACE_ASPECT * height:
+        return box
+    extra = (FACE_ASPECT * height - width) / 2
+    return (box[0] - extra, box[1], box[2] + extra, box[3])
 
 
 def _union(a: Box, b: Box) -> Box:
