@@ -21,12 +21,12 @@ a veth pair (10.77.<i>.1 is Janus, 10.77.<i>.2 this side), each running Debian's
   through Janus (Janus's own signalling; Debian's Janus 1.1.2 offers, they answer).
 
 Phases, each a fresh broadcast: ``node`` (in-process fan-out, WHEP, cap lifted), ``janus``
-(one host, ramped; a step passes with fps min >= 29 and loss < 1 %; the ramp stops below 15 fps),
-``two`` (two hosts fed
-by one node, viewers split evenly). Per step: fps min over viewers, loss (frames the node
-sent in the window that viewers did not count), latency p50/p95 (probe), CPU: the node's (ms
-per frame, % of a core) and Janus's (% of a core per viewer). Output: ``bench/audience.json``
-(DESIGN §6), a ``runs`` list plus the machine and the phase details.
+(one host, ramped; a step passes with fps min >= 29 and loss < 1 %; the ramp stops below
+15 fps), ``two`` (two hosts fed by one node, viewers split evenly). Per step: fps min over
+viewers, loss (frames the node sent in the window that viewers did not count), latency
+p50/p95 (probe), CPU: the node's (ms per frame, % of a core; per WHEP viewer: the ms per
+frame it adds, as % of a core at 30 fps) and Janus's (% of a core, over its viewers).
+Output: ``bench/audience.json`` (DESIGN §6), a ``runs`` list plus the machine.
 """
 
 from __future__ import annotations
@@ -601,11 +601,14 @@ async def main_async(args) -> dict[str, Any]:
 
         offer_host_candidates(local_addresses(hosts))  # the publisher and the probe
         runs = await phase(node, args, clip, "node", args.node, [])
+        # What each WHEP viewer adds to the node's CPU per frame sent (robust to the node
+        # being starved: the cost per frame, not per second), as % of a core at 30 fps.
         baseline = next((r for r in runs if r["viewers"] == 1), None)
         for run in runs:
             if baseline and run["viewers"] > 1:
+                extra = run["node_cpu_ms_per_frame"] - baseline["node_cpu_ms_per_frame"]
                 run["cpu_per_viewer_pct"] = round(
-                    (run["node_cpu_pct"] - baseline["node_cpu_pct"]) / (run["viewers"] - 1), 3
+                    max(0.0, extra) / (run["viewers"] - 1) * FPS / 10, 3
                 )
         runs += await phase(node, args, clip, "janus", args.janus, hosts[:1])
         runs += await phase(node, args, clip, "janus", args.two, hosts)
