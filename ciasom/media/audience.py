@@ -19,7 +19,7 @@ from typing import Any
 
 import av
 
-from .janus import JanusApi, JanusError
+from .janus import NO_SUCH_MOUNTPOINT, JanusApi, JanusError
 from .rtpout import RtpOut, new_srtp_key
 
 logger = logging.getLogger(__name__)
@@ -146,10 +146,19 @@ class JanusAudience:
         while True:
             await asyncio.sleep(VIEWER_POLL)
             before = self.viewer_count
-            for feed in self._feeds:
+            for feed in list(self._feeds):
                 try:
                     feed.viewers = await feed.host.api.viewers(feed.out.mountpoint)
                 except JanusError as error:
-                    logger.info("broadcast %s: no viewer count: %s", self.key, error)
+                    if error.code != NO_SUCH_MOUNTPOINT:
+                        logger.info("broadcast %s: no viewer count: %s", self.key, error)
+                        continue
+                    # The host restarted: no player is sent there any more (WHEP or the
+                    # other hosts take them).
+                    logger.warning(
+                        "broadcast %s: %s lost its mountpoint", self.key, feed.host.api.url
+                    )
+                    feed.out.close()
+                    self._feeds.remove(feed)
             if self.viewer_count != before:
                 self._on_viewers()

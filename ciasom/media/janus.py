@@ -34,8 +34,15 @@ CODECS = {
 }
 
 
+NO_SUCH_MOUNTPOINT = 455  # the Streaming plugin's error code
+
+
 class JanusError(Exception):
-    """Janus refused a request, or could not be reached."""
+    """Janus refused a request (``code``: the plugin's error code), or could not be reached."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,8 @@ class JanusApi:
                 logger.info("janus %s: session not destroyed: %s", self.url, error)
         data: dict[str, Any] = answer.get("plugindata", {}).get("data", {})
         if "error" in data:
-            raise JanusError(f"{body['request']}: {data['error']} ({data.get('error_code')})")
+            code = data.get("error_code")
+            raise JanusError(f"{body['request']}: {data['error']} ({code})", code)
         return data
 
     def _call(self, url: str, message: dict[str, Any]) -> dict[str, Any]:

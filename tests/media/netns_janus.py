@@ -24,6 +24,7 @@ import pytest
 from bench import footage
 from bench.janus import ADMIN_KEY, running_janus
 from bench.photos import photo
+from ciasom.media.audience import VIEWER_POLL, JanusAudience, janus_hosts
 from ciasom.media.encoder import VIDEO_CLOCK, VideoEncoder
 from ciasom.media.janus import JanusApi, JanusError
 from ciasom.media.rtpout import RtpOut, new_srtp_key
@@ -79,6 +80,31 @@ async def test_only_a_caller_with_the_admin_key_creates_mountpoints(janus: str) 
         await JanusApi(janus).create_mountpoint("anyone", "video/VP8", new_srtp_key())
     with pytest.raises(JanusError, match="Unauthorized"):
         await JanusApi(janus, "a-guess").create_mountpoint("anyone", "video/VP8", new_srtp_key())
+
+
+async def test_a_host_that_lost_the_mountpoint_is_no_longer_offered(janus: str) -> None:
+    """A restarted Janus forgets its mountpoints: players are no longer sent there."""
+    keyframes: list[str] = []
+    audience = JanusAudience(
+        "b1",
+        janus_hosts([janus], [], ADMIN_KEY),
+        "video/VP8",
+        request_keyframe=keyframes.append,
+        on_viewers=lambda: None,
+    )
+    await audience.start()
+    try:
+        (place,) = audience.places()
+        assert keyframes == ["video/VP8"]  # Janus holds a keyframe for its first viewer
+        (feed,) = audience._feeds
+        await JanusApi(janus).destroy_mountpoint(feed.out.mountpoint)  # as a restart would
+        deadline = time.monotonic() + 3 * VIEWER_POLL
+        while audience.places():
+            assert time.monotonic() < deadline, audience.places()
+            await asyncio.sleep(0.2)
+        assert audience.codecs == set() and not audience.listening()
+    finally:
+        await audience.close()
 
 
 # -- a real browser watches a broadcast through Janus ------------------------------------------

@@ -52,9 +52,14 @@
       if (places.length && window.Janus) {
         // Viewers spread over the Janus hosts the broadcast is on.
         const place = places[Math.floor(Math.random() * places.length)];
-        session = await Ciasom.watchJanus(place, video, iceServers, onJanusState);
-        connecting = false;
-        return;
+        try {
+          session = await Ciasom.watchJanus(place, video, iceServers, onJanusState);
+          connecting = false;
+          return;
+        } catch (error) {
+          // That host lost the mountpoint (a restart) while the broadcast is live: WHEP.
+          if (!error.ended) throw error;
+        }
       }
       session = await Ciasom.watch(root.dataset.whepUrl, video, iceServers);
     } catch (error) {
