@@ -5,7 +5,7 @@ goes far, walks fast enough to blur, steps into shade and light, and raises a ha
 his face; two strangers do the same beside him; a far stranger is 22-40 px tall. At 6 s
 the camera cuts to another shot: a close-up of the host, the strangers elsewhere.
 
-Reported, beside each other for the recogniser variants measured (docs/engine.md):
+Reported, beside each other for the recogniser variants measured (docs/real-motion.md):
 - `visible_after_1s`: share of the host's face-frames shown, from one second after each
   appearance (the clip's start, the cut) on;
 - `stranger_false_accept`: share of strangers' face-frames shown as if allowed;

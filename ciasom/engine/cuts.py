@@ -5,7 +5,7 @@ across a cut covered most of the following frames, issue 9). A cut is told from 
 comparing tiny grey thumbnails of consecutive analysed frames: after a cut both the pixels
 (mean absolute difference) and the picture's layout (normalised correlation) change; a
 person moving, even close to the camera, leaves most of the frame as it was. Measured at
-16x9 on the benchmark scene and cuts between real photos (docs/engine.md): within the scene
+16x9 on the benchmark scene and cuts between real photos (docs/real-motion.md): within the scene
 difference ≤ 2, correlation ≥ 0.99; a real photo zoomed 20 % or panned 10 % of the width
 between two analysed frames ≤ 29 and ≥ 0.52; across 15 cuts difference ≥ 45 and
 correlation ≤ 0.56. A pan of 20 % of the width per analysed frame (42, 0.16) counts as a

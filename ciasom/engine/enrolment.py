@@ -8,7 +8,7 @@ usable face (crop and embedding) so the host can pick the one that is this perso
 
 What separates them was measured on composites of real photos (a person's photo with
 another person's head pasted at the edge, cut by the edge, or beside them, at 0.5-1.2x
-the size, sharp or defocused; docs/engine.md): a face at most 0.7x as tall, a face cut by
+the size, sharp or defocused; docs/real-motion.md): a face at most 0.7x as tall, a face cut by
 the frame's edge, or a defocused background face leaves the main face 2.4-95x as
 prominent; a sharp face of about the same size beside or at the edge 1.0-2.6x. Below
 `DOMINANCE` (2.0) the host chooses.
