@@ -138,12 +138,14 @@ class ExamMap:
                 self._mark_clean(index, since, at)
 
     def due(self, at: float) -> list[int]:
-        """Cells to examine now: never examined, changed since `EXAM_LAG` or longer, and
-        the stalest one when its sweep is due."""
+        """Cells to examine now: never examined, changed since `EXAM_LAG` or longer (at
+        once without look-ahead: nothing later would carry a face back), and the stalest
+        one when its sweep is due."""
+        lag = min(EXAM_LAG, self.carry_back)
         cells = [
             i
             for i, since in enumerate(self._pending_since)
-            if since is not None and (self._pictures[i] is None or at - since >= EXAM_LAG)
+            if since is not None and (self._pictures[i] is None or at - since >= lag)
         ]
         stalest = min(range(len(self.cells)), key=self._examined_at.__getitem__)
         if stalest not in cells and at - self._examined_at[stalest] >= SWEEP_EVERY:
