@@ -237,11 +237,15 @@ class PhotoView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class FaceChoiceSerializer(serializers.Serializer):
+    face = serializers.IntegerField(min_value=0, help_text="An index into the photo's faces.")
+
+
 class PhotoChoiceView(APIView):
     """Which face of a photo with several comparable faces is this person."""
 
     @extend_schema(
-        request=inline_serializer("FaceChoice", {"face": serializers.IntegerField()}),
+        request=FaceChoiceSerializer,
         responses=PhotoSerializer,
         summary="Choose the face that is this person",
     )
@@ -249,14 +253,10 @@ class PhotoChoiceView(APIView):
         photo = get_object_or_404(
             Photo.objects.owned_by(request.user, pk).select_related("person"), pk=photo_pk
         )
-        face = request.data.get("face")
-        if isinstance(face, bool) or not isinstance(face, int):
-            return Response(
-                {"face": [_("An integer index from the photo's faces.")]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        choice = FaceChoiceSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
         try:
-            photo = choose_face(photo, face)
+            photo = choose_face(photo, choice.validated_data["face"])
         except ChoiceRefused as refused:
             return Response({"detail": refused.message}, status=refused.status)
         return Response(PhotoSerializer(photo).data)
