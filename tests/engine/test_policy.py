@@ -74,8 +74,11 @@ def test_one_near_miss_does_not_undo_a_verified_track_but_is_checked_at_once():
 
 
 def test_two_near_misses_in_a_row_cover_the_face():
-    assert not shown(track(Look(9.0, "me", 0.3), Look(9.4, "me", 0.3), Look(9.6, None, 0.53),
-                           Look(9.8, None, 0.53)))
+    assert not shown(
+        track(
+            Look(9.0, "me", 0.3), Look(9.4, "me", 0.3), Look(9.6, None, 0.53), Look(9.8, None, 0.53)
+        )
+    )
 
 
 def test_a_near_miss_never_verifies_a_face_on_its_own():
