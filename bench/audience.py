@@ -285,36 +285,16 @@ def load_main(conn, local_addresses: list[str]) -> None:
 
 
 async def _load(conn, local_addresses: list[str]) -> None:
-    import aiortc.rtcdtlstransport as dtls
-    import pylibsrtp
     from aioice import ice
     from aiortc import RTCPeerConnection, RTCSessionDescription
 
+    from bench.viewers import FrameCounts, leave_inbound_clear, watch_whep
     from ciasom.media import aiortc_patches
     from ciasom.media.ice import rtc_configuration
 
     aiortc_patches.apply()
     aiortc_patches.offer_host_candidates(local_addresses)
-
-    class ClearInbound:
-        """SRTP that leaves inbound packets as they are: the RTP header (with the marker bit
-        that ends each frame) is never encrypted, so counting needs no decryption."""
-
-        def __init__(self, policy):
-            self._session = pylibsrtp.Session(policy)
-
-        def protect(self, data):
-            return self._session.protect(data)
-
-        def protect_rtcp(self, data):
-            return self._session.protect_rtcp(data)
-
-        def unprotect(self, data):
-            return data
-
-        unprotect_rtcp = unprotect
-
-    frames: dict[int, int] = {}
+    counts = FrameCounts()
     stun_received = ice.StunProtocol.datagram_received
 
     def datagram_received(protocol, data, addr):
@@ -324,18 +304,14 @@ async def _load(conn, local_addresses: list[str]) -> None:
         if 128 <= data[0] < 192 and not 192 <= data[1] < 224:  # RTP, not RTCP
             # The last packet of a video frame: marker bit; 111 is Janus's Opus.
             if data[1] & 0x80 and (data[1] & 0x7F) != AUDIO_PT:
-                frames[id(protocol.receiver)] = frames.get(id(protocol.receiver), 0) + 1
+                counts.count(id(protocol.receiver))
             return
         stun_received(protocol, data, addr)
 
-    async def ignore(transport, data):
-        pass
-
-    dtls.Session = ClearInbound
-    dtls.RTCDtlsTransport._handle_rtcp_data = ignore
+    leave_inbound_clear()
     ice.StunProtocol.datagram_received = datagram_received
     loop = asyncio.get_running_loop()
-    peers, transports, sessions = [], [], []
+    peers, sessions = [], []
 
     async def keepalive() -> None:
         while True:
@@ -348,14 +324,10 @@ async def _load(conn, local_addresses: list[str]) -> None:
         message, *args = await loop.run_in_executor(None, conn.recv)
         if message == "whep":
             for _ in range(args[0]):
-                pc = RTCPeerConnection(rtc_configuration([]))
-                transceiver = pc.addTransceiver("video", direction="recvonly")
-                await pc.setLocalDescription(await pc.createOffer())
-                conn.send(pc.localDescription.sdp)
-                answer = await loop.run_in_executor(None, conn.recv)
-                await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+                pc = await watch_whep(conn)
                 peers.append(pc)
-                transports.append(id(transceiver.receiver.transport.transport._connection))
+                transceiver = pc.getTransceivers()[0]
+                counts.viewers.append(id(transceiver.receiver.transport.transport._connection))
             conn.send("ready")
         elif message == "janus":
             count, places = args
@@ -369,16 +341,13 @@ async def _load(conn, local_addresses: list[str]) -> None:
                 sessions.append(watch)
                 peers.append(pc)
                 video = next(t for t in pc.getTransceivers() if t.kind == "video")
-                transports.append(id(video.receiver.transport.transport._connection))
+                counts.viewers.append(id(video.receiver.transport.transport._connection))
             conn.send("ready")
         elif message == "mark":
-            start, started = [frames.get(t, 0) for t in transports], time.monotonic()
+            counts.mark()
             conn.send(None)
         elif message == "counts":
-            now = [frames.get(t, 0) for t in transports]
-            conn.send(
-                ([c - s for c, s in zip(now, start, strict=True)], time.monotonic() - started)
-            )
+            conn.send(counts.since_mark())
         elif message == "quit":
             keeping.cancel()
             for pc in peers:

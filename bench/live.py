@@ -269,67 +269,36 @@ def load_main(conn, count: int) -> None:
 
 async def _load(conn, count: int) -> None:
     import aiortc.rtcdtlstransport as dtls
-    import pylibsrtp
-    from aiortc import RTCPeerConnection, RTCSessionDescription
 
+    from bench.viewers import FrameCounts, leave_inbound_clear, watch_whep
     from ciasom.media.aiortc_patches import offer_host_candidates
-    from ciasom.media.ice import rtc_configuration
 
     offer_host_candidates(["127.0.0.1"])
-
-    class ClearInbound:
-        """SRTP that leaves inbound packets as they are: the RTP header (with the marker
-        bit that ends each frame) is never encrypted, so counting needs no decryption."""
-
-        def __init__(self, policy):
-            self._session = pylibsrtp.Session(policy)
-
-        def protect(self, data):
-            return self._session.protect(data)
-
-        def protect_rtcp(self, data):
-            return self._session.protect_rtcp(data)
-
-        def unprotect(self, data):
-            return data
-
-        unprotect_rtcp = unprotect
-
-    frames: dict[int, int] = {}
+    counts = FrameCounts()
 
     async def count_frame(transport, data, arrival_time_ms):
         if data[1] & 0x80:
-            frames[id(transport)] = frames.get(id(transport), 0) + 1
-
-    async def ignore(transport, data):
-        pass
+            counts.count(id(transport))
 
     # These viewers only count frames: decrypting, depacketizing and decoding 20 streams
     # would take the cores the server is being measured on.
-    dtls.Session = ClearInbound
+    leave_inbound_clear()
     dtls.RTCDtlsTransport._handle_rtp_data = count_frame
-    dtls.RTCDtlsTransport._handle_rtcp_data = ignore
     loop = asyncio.get_running_loop()
-    peers, transports = [], []
+    peers = []
     for _ in range(count):
-        pc = RTCPeerConnection(rtc_configuration([]))
-        transceiver = pc.addTransceiver("video", direction="recvonly")
-        await pc.setLocalDescription(await pc.createOffer())
-        conn.send(pc.localDescription.sdp)
-        answer = await loop.run_in_executor(None, conn.recv)
-        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        pc = await watch_whep(conn)
         peers.append(pc)
-        transports.append(id(transceiver.receiver.transport))
+        counts.viewers.append(id(pc.getTransceivers()[0].receiver.transport))
     conn.send("ready")
     while True:
         message = await loop.run_in_executor(None, conn.recv)
         if message == "mark":
-            start, started = [frames.get(t, 0) for t in transports], time.monotonic()
+            counts.mark()
             conn.send(None)
         elif message == "fps":
-            elapsed = time.monotonic() - started
-            now = [frames.get(t, 0) for t in transports]
-            conn.send([round((c - s) / elapsed, 1) for c, s in zip(now, start, strict=True)])
+            frames, elapsed = counts.since_mark()
+            conn.send([round(n / elapsed, 1) for n in frames])
         elif message == "quit":
             for pc in peers:
                 await pc.close()
