@@ -5,24 +5,18 @@ cluster applies per media node (DESIGN §3, §6)."""
 import pytest
 from django.test import AsyncClient
 
-from bench.passthrough import Passthrough
-
 from .clients import PatternTrack, Publisher, checkerboard
-from .web import bearer, broadcast_of, fresh, host, live_service
+from .web import bearer, broadcast_of, fresh, host
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SDP = "application/sdp"
 
 
-@pytest.fixture
-async def live(monkeypatch):
-    service = live_service()
-    monkeypatch.setattr(service, "make_engine", lambda broadcast: Passthrough())
-    monkeypatch.setattr(service.registry, "max_streams", 1)
-    yield service
-    await service.registry.close()
-    await service.drain()
+@pytest.fixture(autouse=True)
+def one_stream(live, monkeypatch):
+    """This server carries one broadcast."""
+    monkeypatch.setattr(live.registry, "max_streams", 1)
 
 
 async def publish(name: str):

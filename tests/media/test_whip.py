@@ -5,23 +5,12 @@ import asyncio
 import pytest
 from django.test import AsyncClient
 
-from bench.passthrough import Passthrough
-
 from .clients import PatternTrack, Publisher, checkerboard
-from .web import bearer, broadcast_of, fresh, host, live_service
+from .web import bearer, broadcast_of, fresh, host
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SDP = "application/sdp"
-
-
-@pytest.fixture
-async def live(monkeypatch):
-    service = live_service()
-    monkeypatch.setattr(service, "make_engine", lambda broadcast: Passthrough())
-    yield service
-    await service.registry.close()
-    await service.drain()
 
 
 @pytest.fixture
