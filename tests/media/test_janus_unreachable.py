@@ -2,28 +2,12 @@
 
 import numpy as np
 
+from bench.passthrough import Passthrough
 from ciasom.media.audience import janus_hosts
 from ciasom.media.stream import LiveStream
 
 from .clients import LOOPBACK, PatternTrack, connect_publisher, connect_watcher
 from .server import free_port
-
-
-class Passthrough:
-    def submit(self, frame_bgr, timestamp):
-        pass
-
-    def render(self, frame_bgr, timestamp):
-        return frame_bgr.copy()
-
-    def set_delay(self, seconds):
-        pass
-
-    def stats(self):
-        return {}
-
-    def close(self):
-        pass
 
 
 async def test_a_broadcast_whose_janus_is_down_is_watched_over_whep():
