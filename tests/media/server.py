@@ -16,6 +16,26 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parents[2]
+# loopback up; 127.0.1.1/32 on one end of a veth pair, both ends up
+NAMESPACE = (
+    "set -e; ip link set lo up; ip link add v0 type veth peer name w0; "
+    'ip addr add 127.0.1.1/32 dev v0; ip link set v0 up; ip link set w0 up; exec "$@"'
+)
+
+
+def in_namespace(scenario: Path, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a scenario's tests (pytest) in a network namespace of their own with 127.0.1.1 on
+    a veth link: libnice never gathers on loopback interfaces, and no packet leaves it."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(scenario)]
+    return subprocess.run(
+        ["unshare", "-n", "sh", "-c", NAMESPACE, "netns", *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
 
 def free_port() -> int:
     with socket.socket() as probe:
