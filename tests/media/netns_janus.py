@@ -10,7 +10,6 @@ reachable or needed.
 from __future__ import annotations
 
 import asyncio
-import base64
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,6 +27,7 @@ from ciasom.media.audience import VIEWER_POLL, JanusAudience, janus_hosts
 from ciasom.media.encoder import VIDEO_CLOCK, VideoEncoder
 from ciasom.media.janus import JanusApi, JanusError
 from ciasom.media.rtpout import RtpOut, new_srtp_key
+from tests.browser import camera_args, chromium, grab
 
 from .server import free_port, host_with_broadcast, running_server
 
@@ -109,15 +109,8 @@ async def test_a_host_that_lost_the_mountpoint_is_no_longer_offered(janus: str) 
 
 # -- a real browser watches a broadcast through Janus ------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ICE_HOST = "127.0.1.1"
-GRAB = """(video) => {
-  const canvas = document.createElement("canvas");
-  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-  canvas.getContext("2d").drawImage(video, 0, 0);
-  return canvas.toDataURL("image/png");
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -135,37 +128,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, janus: str):
 
 @pytest.fixture
 def browser(tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
     camera = footage.write_y4m(tmp_path / "camera.y4m")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={camera}",
-                "--allow-loopback-in-peer-connection",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+    with chromium(tmp_path / "profile", camera_args(camera)) as context:
         yield context
-        context.close()
-
-
-def grab(page: Any) -> np.ndarray:
-    data = page.locator("video").evaluate(GRAB)
-    png = base64.b64decode(data.split(",", 1)[1])
-    return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
 
 
 def mountpoint_info(janus: str, mountpoint: int) -> dict[str, Any]:

@@ -5,7 +5,6 @@ strangers pixelated, the enrolled person visible. The live list's thumbnail is
 mosaicked too, and ending on the host page reaches the viewer.
 """
 
-import base64
 import time
 import urllib.request
 from pathlib import Path
@@ -16,19 +15,13 @@ import pytest
 
 from bench import footage
 from bench.photos import photo
+from tests.browser import camera_args, chromium, grab
 
 from .server import host_with_broadcast, running_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery staple"
-GRAB = """(video) => {
-  const canvas = document.createElement("canvas");
-  canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-  canvas.getContext("2d").drawImage(video, 0, 0);
-  return canvas.toDataURL("image/png");
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -44,39 +37,11 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def browser(tmp_path, camera_file):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={camera_file}",
-                "--allow-loopback-in-peer-connection",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
+    with chromium(tmp_path / "profile", camera_args(camera_file)) as context:
         yield context
-        context.close()
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-def grab(page) -> np.ndarray:
-    data = page.locator("video").evaluate(GRAB)
-    png = base64.b64decode(data.split(",", 1)[1])
-    return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
 
 
 def judge(image: np.ndarray) -> dict[str, bool]:

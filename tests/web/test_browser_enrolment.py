@@ -20,21 +20,12 @@ import pytest
 from web_helpers import image_bytes
 
 from bench.photos import photo
+from tests.browser import ARGS, CHROMIUM, chromium
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -85,21 +76,15 @@ def server(tmp_path_factory):
 def browser(tmp_path_factory):
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs it")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            locale="en-US",
-            viewport={"width": 1280, "height": 860},
-        )
+    with chromium(
+        tmp_path_factory.mktemp("chromium"),
+        ARGS,
+        locale="en-US",
+        viewport={"width": 1280, "height": 860},
+    ) as context:
         context.set_default_timeout(20_000)
         yield context
-        context.close()
 
 
 def shot(page, name: str) -> Path:
