@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from email.message import Message
 
 import numpy as np
 import pytest
@@ -24,10 +25,9 @@ from bench.cluster_processes import Cluster
 from bench.photos import photo
 from bench.stamp import read_stamp
 from tests.media.clients import Publisher, Watcher, peer_connections
-from tests.media.server import Api, host_with_broadcast
+from tests.media.server import Api, host_with_broadcast, whep, whip
 from tests.media.test_server_end_to_end import FootageTrack
 
-SDP = "application/sdp"
 NODES = {"node-a": "127.0.0.1", "node-b": "127.0.0.2"}
 CONTROL_WITHIN = 1.0  # seconds from a committed change to the node's output (DESIGN §6)
 DEAD_WITHIN = 10.0  # seconds from a node's stop to its broadcasts' end
@@ -103,28 +103,14 @@ def obama_judged(frame: np.ndarray) -> bool | None:
     return footage.verdicts(frame, reference, {"obama": truth["obama"]})["obama"]
 
 
-async def go_live(api: Api, broadcast: dict, key: str) -> tuple[int, dict, str, Publisher]:
+async def go_live(api: Api, broadcast: dict, key: str) -> tuple[int, Message, str, Publisher]:
     publisher = Publisher(FootageTrack())
-    status, headers, answer = await asyncio.to_thread(
-        api.call,
-        "POST",
-        f"/whip/{broadcast['id']}",
-        await publisher.offer(),
-        content_type=SDP,
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    if status == 201:
-        await publisher.answer(answer.decode())
-    return status, headers, answer.decode(), publisher
+    return (*await whip(api, broadcast, key, publisher), publisher)
 
 
 async def watch(base: str, broadcast: dict) -> TimedWatcher:
     watcher = TimedWatcher()
-    status, _, answer = await asyncio.to_thread(
-        Api(base).call, "POST", f"/whep/{broadcast['id']}", await watcher.offer(), content_type=SDP
-    )
-    assert status == 201, answer
-    await watcher.answer(answer.decode())
+    await whep(Api(base), broadcast, watcher)
     return watcher
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -14,9 +15,13 @@ import uuid
 from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clients import Publisher, Watcher
 
 ROOT = Path(__file__).resolve().parents[2]
+SDP = "application/sdp"
 # loopback up; 127.0.1.1/32 on one end of a veth pair, both ends up
 NAMESPACE = (
     "set -e; ip link set lo up; ip link add v0 type veth peer name w0; "
@@ -173,3 +178,30 @@ def host_with_broadcast(
         },
     )
     return api, api.json("GET", "/api/me"), created
+
+
+async def whip(
+    api: Api, broadcast: dict[str, Any], key: str, publisher: Publisher
+) -> tuple[int, Message, str]:
+    """The publisher's offer posted to the broadcast's WHIP endpoint with the stream key;
+    an answer (201) reaches the publisher. Returns (status, headers, body)."""
+    status, headers, answer = await asyncio.to_thread(
+        api.call,
+        "POST",
+        f"/whip/{broadcast['id']}",
+        await publisher.offer(),
+        content_type=SDP,
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    if status == 201:
+        await publisher.answer(answer.decode())
+    return status, headers, answer.decode()
+
+
+async def whep(api: Api, broadcast: dict[str, Any], watcher: Watcher) -> None:
+    """The watcher plays the broadcast over WHEP (201, or the test fails)."""
+    status, _, answer = await asyncio.to_thread(
+        api.call, "POST", f"/whep/{broadcast['id']}", await watcher.offer(), content_type=SDP
+    )
+    assert status == 201, answer
+    await watcher.answer(answer.decode())

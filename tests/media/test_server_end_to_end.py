@@ -11,11 +11,9 @@ from bench import footage
 from bench.photos import photo
 
 from .clients import PatternTrack, Publisher, Watcher
-from .server import Api, host_with_broadcast, running_server
+from .server import Api, host_with_broadcast, running_server, whep, whip
 
 pytestmark = pytest.mark.browser  # a whole server and the real engine: the slow suite
-
-SDP = "application/sdp"
 
 
 class FootageTrack(PatternTrack):
@@ -52,24 +50,12 @@ async def test_whip_with_the_stream_key_then_whep(server):
     )
     anonymous = Api(server)
     publisher = Publisher(FootageTrack())
-    status, headers, answer = await asyncio.to_thread(
-        anonymous.call,
-        "POST",
-        f"/whip/{broadcast['id']}",
-        await publisher.offer(),
-        content_type=SDP,
-        headers={"Authorization": f"Bearer {me['stream_key']}"},
-    )
+    status, headers, answer = await whip(anonymous, broadcast, me["stream_key"], publisher)
     assert status == 201, answer
-    await publisher.answer(answer.decode())
     session = headers["Location"]
 
     watcher = Watcher()
-    status, _, answer = await asyncio.to_thread(
-        anonymous.call, "POST", f"/whep/{broadcast['id']}", await watcher.offer(), content_type=SDP
-    )
-    assert status == 201, answer
-    await watcher.answer(answer.decode())
+    await whep(anonymous, broadcast, watcher)
     await watcher.frames_after(1, timeout=20)
 
     # No stranger is ever seen, from the first frame on; the enrolled person becomes
