@@ -9,14 +9,10 @@ The server runs on SQLite; nothing outside the namespace is reachable or needed.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .server import Api, free_port
+from .server import Api, running_server
 
 ICE_HOST = "127.0.1.1"
 GST_CLIENT = Path(__file__).with_name("gst_client.py")
@@ -34,37 +30,14 @@ COLOUR = (0x30, 0x70, 0xC0)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh ``ciasom serve`` whose media answers offer only the veth address."""
+    """A fresh ``ciasom serve`` whose media answers offer only the veth address; no Redis
+    (outside the namespace, unreachable)."""
     data_dir = tmp_path_factory.mktemp("server")
-    port = free_port()
-    env = dict(
-        os.environ, CIASOM_DATA_DIR=str(data_dir), CIASOM_ICE_HOSTS=ICE_HOST, CIASOM_LANGUAGE="en"
-    )
-    for unreachable in ("DATABASE_URL", "REDIS_URL"):
-        env.pop(unreachable, None)
-    with open(data_dir / "server.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", f"from ciasom.server import serve; serve('127.0.0.1', {port})"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                assert process.poll() is None, (data_dir / "server.log").read_text()[-3000:]
-                try:
-                    urllib.request.urlopen(base + "/", timeout=2).close()
-                    break
-                except (urllib.error.URLError, ConnectionError):
-                    assert time.monotonic() < deadline, "the server did not come up"
-                    time.sleep(0.3)
+    try:
+        with running_server(data_dir, ICE_HOST, REDIS_URL="") as base:
             yield base
-        finally:
-            process.terminate()
-            process.wait(15)
-            print((data_dir / "server.log").read_text()[-4000:])  # shown when a test fails
+    finally:
+        print((data_dir / "server.log").read_text()[-4000:])  # shown when a test fails
 
 
 class GstClient:
