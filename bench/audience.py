@@ -47,7 +47,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError
 
@@ -375,38 +374,13 @@ class Bench:
         return await asyncio.get_running_loop().run_in_executor(None, self.node.recv)
 
     async def publish(self, janus: list[str]) -> Any:
-        from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
-        from aiortc.mediastreams import MediaStreamTrack
+        from aiortc import RTCPeerConnection, RTCSessionDescription
 
+        from bench.clip_track import ClipTrack, send_vp8
         from ciasom.media.ice import rtc_configuration
 
-        payloads, keys, sent_at = self.clip["payloads"], self.clip["keys"], self.sent_at
-
-        class Footage(MediaStreamTrack):
-            kind = "video"
-
-            def __init__(self):
-                super().__init__()
-                self.sent = 0
-                self.start = None
-
-            async def recv(self):
-                if self.start is None:
-                    self.start = time.monotonic()
-                await asyncio.sleep(max(0.0, self.start + self.sent / FPS - time.monotonic()))
-                step = self.sent % len(payloads)
-                packet = av.Packet(payloads[step])
-                packet.pts, packet.time_base = self.sent * 3000, live.VIDEO_CLOCK
-                packet.is_keyframe = keys[step]
-                sent_at[step] = time.monotonic()
-                self.sent += 1
-                return packet
-
         publisher = RTCPeerConnection(rtc_configuration([]))
-        transceiver = publisher.addTransceiver(Footage(), direction="sendonly")
-        transceiver.setCodecPreferences(
-            [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"]
-        )
+        send_vp8(publisher, ClipTrack(self.clip, self.sent_at))
         await publisher.setLocalDescription(await publisher.createOffer())
         answer = await self.ask("publish", publisher.localDescription.sdp, janus)
         await publisher.setRemoteDescription(RTCSessionDescription(answer, "answer"))

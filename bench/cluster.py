@@ -31,13 +31,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import av
 import redis
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from bench.clip_track import ClipTrack, send_vp8
 from bench.cluster_processes import REDIS_DB, Cluster
-from bench.live import FPS, VIDEO_CLOCK, footage
+from bench.live import footage
 from ciasom.cluster.nodes import NodeRegistry
 from ciasom.media.aiortc_patches import offer_host_candidates
 from ciasom.media.ice import rtc_configuration
@@ -55,29 +55,6 @@ def percentiles(samples: list[float]) -> dict[str, float]:
         "p95": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 2),
         "n": len(ordered),
     }
-
-
-class Footage(MediaStreamTrack):
-    """A camera sending the pre-encoded clip at 30 fps."""
-
-    kind = "video"
-
-    def __init__(self, clip: dict[str, Any]) -> None:
-        super().__init__()
-        self.clip = clip
-        self.sent = 0
-        self.start: float | None = None
-
-    async def recv(self) -> av.Packet:
-        if self.start is None:
-            self.start = time.monotonic()
-        await asyncio.sleep(max(0.0, self.start + self.sent / FPS - time.monotonic()))
-        step = self.sent % len(self.clip["payloads"])
-        packet = av.Packet(self.clip["payloads"][step])
-        packet.pts, packet.time_base = self.sent * 3000, VIDEO_CLOCK
-        packet.is_keyframe = self.clip["keys"][step]
-        self.sent += 1
-        return packet
 
 
 class Broadcast:
@@ -102,10 +79,7 @@ class Broadcast:
     async def publish(self) -> float:
         """Go live; returns when the WHIP POST was sent (monotonic)."""
         self.publisher = RTCPeerConnection(rtc_configuration([]))
-        transceiver = self.publisher.addTransceiver(Footage(self.clip), direction="sendonly")
-        transceiver.setCodecPreferences(
-            [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"]
-        )
+        send_vp8(self.publisher, ClipTrack(self.clip))
         await self.publisher.setLocalDescription(await self.publisher.createOffer())
         sent = time.monotonic()
         status, headers, answer = await asyncio.to_thread(

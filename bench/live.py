@@ -357,44 +357,21 @@ class Privacy:
 async def run_case(
     server, size: int, kind: str, viewers: int, seconds: float, clip: dict[str, Any], scene: str
 ) -> dict[str, Any]:
-    from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
-    from aiortc.mediastreams import MediaStreamTrack
+    from aiortc import RTCPeerConnection, RTCSessionDescription
 
+    from bench.clip_track import ClipTrack, send_vp8
     from ciasom.media.ice import rtc_configuration
 
-    payloads, keys, faces = clip["payloads"], clip["keys"], clip["faces"]
+    faces = clip["faces"]
     loop = asyncio.get_running_loop()
     sent_at: dict[int, float] = {}
-
-    class Footage(MediaStreamTrack):
-        kind = "video"
-
-        def __init__(self):
-            super().__init__()
-            self.sent = 0
-            self.start = None
-
-        async def recv(self):
-            if self.start is None:
-                self.start = time.monotonic()
-            await asyncio.sleep(max(0.0, self.start + self.sent / FPS - time.monotonic()))
-            step = self.sent % len(payloads)
-            packet = av.Packet(payloads[step])
-            packet.pts, packet.time_base = self.sent * 3000, VIDEO_CLOCK
-            packet.is_keyframe = keys[step]
-            sent_at[step] = time.monotonic()
-            self.sent += 1
-            return packet
 
     async def ask(*message):
         server.send(message)
         return await loop.run_in_executor(None, server.recv)
 
     publisher = RTCPeerConnection(rtc_configuration([]))
-    transceiver = publisher.addTransceiver(Footage(), direction="sendonly")
-    transceiver.setCodecPreferences(
-        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/VP8"]
-    )
+    send_vp8(publisher, ClipTrack(clip, sent_at))
     await publisher.setLocalDescription(await publisher.createOffer())
     answer = await ask("publish", kind, publisher.localDescription.sdp)
     await publisher.setRemoteDescription(RTCSessionDescription(answer, "answer"))
