@@ -119,8 +119,8 @@ class Track:
             dt = first_at - at
             if dt > carry_back:
                 return None
-            reach = MAX_COAST_TRAVEL * max(size(first))
-            dx, dy = (float(np.clip(-v * dt, -reach, reach)) for v in self.velocity)
+            travel = MAX_COAST_TRAVEL * max(size(first))
+            dx, dy = (float(np.clip(-v * dt, -travel, travel)) for v in self.velocity)
             box = _sweep(first, dx, dy)
             grow = UNKNOWN_SPEED * dt if self.velocity == (0.0, 0.0) else 0.3 * dt / carry_back
             box = enlarge(box, min(CARRY_SLACK + 2 * grow, MAX_CARRY_GROWTH))
