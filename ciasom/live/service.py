@@ -157,6 +157,8 @@ class LiveService:
         stream = self.stream(broadcast_id)
         if stream is None or stream.session_id != session:
             return False
+        # Recorded first: a viewer told "ended" (its peer hung up) never finds it listed live.
+        await _mark_ended(broadcast_id)
         await stream.close()
         return True
 
@@ -173,8 +175,8 @@ class LiveService:
 
     async def report(self, broadcast_id: int, *, health: bool) -> dict[str, Any] | None:
         stream = self.stream(broadcast_id)
-        if stream is None:
-            return None
+        if stream is None or stream.closing:
+            return None  # an ending broadcast takes no more viewers: not live to anyone asking
         body: dict[str, Any] = {"viewers": stream.viewer_count}
         if stream.audience.places():
             body["janus"] = stream.audience.places()  # where the player watches (large audiences)
