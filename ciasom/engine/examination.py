@@ -31,6 +31,10 @@ CELL_PAD = 50  # fine-pass pixels around a cell, so a face up to 100 (80 at 720p
 CHANGE_SCALE = 4  # the change map is the frame shrunk this many times
 CHANGE_LEVEL = 18  # grey levels a change-map pixel must move (compression noise stays below)
 CHANGED_PIXELS = 4  # change-map pixels that make a cell changed (a 24 px face has ~36)
+WHOLE_FRAME_AT = 0.8  # due regions covering this share of the frame are examined as one frame:
+# batched padded cells cost ~400 ms per source megapixel at 720p, one frame-wide pass ~330
+# and no pads (16 cells: 663 ms, the frame at once: 303 ms)
+WHOLE_FRAME_WAIT = 1 / 3  # of the look-ahead: how long changes may wait for a frame-wide pass
 SWEEP_EVERY = 4.0  # s; even an unchanged cell is examined again this often
 EXAM_LAG = 0.1  # s a changed cell may wait, so one examination serves several analysed
 # frames (offline analyses every frame); longer, and a face seen briefly (a passer-by
@@ -140,18 +144,29 @@ class ExamMap:
     def due(self, at: float) -> list[int]:
         """Cells to examine now: never examined, changed since `EXAM_LAG` or longer (at
         once without look-ahead: nothing later would carry a face back), and the stalest
-        one when its sweep is due."""
-        lag = min(EXAM_LAG, self.carry_back)
-        cells = [
-            i
-            for i, since in enumerate(self._pending_since)
-            if since is not None and (self._pictures[i] is None or at - since >= lag)
-        ]
+        one when its sweep is due.
+
+        When most of the frame is due (the camera moves), every cell, examined in one
+        frame-wide pass (`cheaper_all_at_once`): as such a pass costs what several analyses
+        do, the changes wait for it up to a third of the look-ahead."""
+        cells = self._changed_since(at, min(EXAM_LAG, self.carry_back))
+        if self.cheaper_all_at_once(cells):
+            waited = self._changed_since(at, self.carry_back * WHOLE_FRAME_WAIT)
+            new = any(self._pictures[i] is None for i in cells)
+            return list(range(len(self.cells))) if waited or new else []
         stalest = min(range(len(self.cells)), key=self._examined_at.__getitem__)
         if stalest not in cells and at - self._examined_at[stalest] >= SWEEP_EVERY:
             self._whole[stalest] = True
             cells.append(stalest)
         return cells
+
+    def _changed_since(self, at: float, lag: float) -> list[int]:
+        """Cells never examined, or changed `lag` seconds ago or longer."""
+        return [
+            i
+            for i, since in enumerate(self._pending_since)
+            if since is not None and (self._pictures[i] is None or at - since >= lag)
+        ]
 
     def region(self, index: int) -> tuple[int, int, int, int]:
         """What to examine of a due cell: all of it (never examined, or its sweep), or the
@@ -167,6 +182,14 @@ class ExamMap:
             min(crop[2], box[2] * s + pad),
             min(crop[3], box[3] * s + pad),
         )
+
+    def cheaper_all_at_once(self, cells: list[int]) -> bool:
+        """Is one pass over the whole frame cheaper than over these cells' regions (a camera
+        that moves changes every cell)?"""
+        height, width = self.shape[:2]
+        regions = [self.crops[i] if self.whole(i) else self.region(i) for i in cells]
+        due = sum((x2 - x1) * (y2 - y1) for x1, y1, x2, y2 in regions)
+        return due >= WHOLE_FRAME_AT * width * height
 
     def whole(self, index: int) -> bool:
         return self._whole[index] or self._changed_box[index] is None

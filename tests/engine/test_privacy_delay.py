@@ -103,6 +103,60 @@ def test_a_small_face_seen_for_a_few_frames_is_covered_on_each(live_engine):
     assert leaks(scene, outputs) == []
 
 
+PAN_PX = 4  # per frame at 720p: a slow pan, and every part of the picture changes
+
+
+class Panning(Scene):
+    """The camera pans right: the street and everyone in it slide left."""
+
+    def frame(self, index: int):
+        self.__dict__["background"] = np.roll(self.street, -PAN_PX * index, axis=1)
+        return super().frame(index)
+
+    @property
+    def street(self) -> np.ndarray:
+        if "street" not in self.__dict__:
+            self.__dict__["street"] = Scene.background.func(self)  # type: ignore[attr-defined]
+        return self.__dict__["street"]
+
+
+def panned(actor: Actor) -> Actor:
+    def path(t: float):
+        pose = actor.path(t)
+        return None if pose is None else (pose[0] - PAN_PX * FPS * t / 1280, *pose[1:])
+
+    return Actor(actor.label, actor.person, path)
+
+
+def test_a_moving_camera_is_examined_frame_wide_and_faces_that_cut_in_stay_covered(
+    live_engine, monkeypatch
+):
+    """While the camera moves, every cell changes on every frame: the small-face search
+    looks at the whole frame in one pass (cheaper than cell by cell), less often, and a
+    stranger and a 24-px face cutting in meanwhile are still covered from their first frame."""
+    passes = {"frame-wide": 0, "cells": 0}  # full-resolution passes
+    detect, crops = FaceDetector.detect, FaceDetector.detect_crops
+
+    def counting_detect(self, frame, width=None):
+        fine = width is not None and width > frame.shape[1]
+        passes["frame-wide" if frame.shape[:2] == (720, 1280) else "cells"] += fine
+        return detect(self, frame, width)
+
+    def counting_crops(self, frame, regions, scale):
+        passes["cells"] += len(regions)
+        return crops(self, frame, regions, scale)
+
+    monkeypatch.setattr(FaceDetector, "detect", counting_detect)
+    monkeypatch.setattr(FaceDetector, "detect_crops", counting_crops)
+    scene = Panning(1280, 720, seconds=1.6, actors=tuple(panned(a) for a in CUT_IN))
+    frames = [(scene.frame(i)[0], i / FPS) for i in range(scene.frames)]
+    outputs = run_live(live_engine, frames)
+    assert leaks(scene, outputs) == []
+    assert passes["cells"] == 0
+    assert 3 <= passes["frame-wide"] <= 10  # 1.6 s, every third of the 0.5-s look-ahead or so
+    assert live_engine.stats()["covered_whole"] <= 2
+
+
 def test_a_small_face_in_front_of_a_big_one_is_another_face():
     """A 35-px face inside a 190-px face's box (a photo held up before the host, say) is a
     face of its own, not the big one seen at another scale: it must not be merged away."""
