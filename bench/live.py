@@ -41,7 +41,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import fractions
+import gc
 import json
 import multiprocessing
 import statistics
@@ -191,7 +193,11 @@ def make_processor(kind: str):
 
 
 def _rss_mb() -> float:
-    """This process's resident memory (Linux)."""
+    """This process's resident memory (Linux), once what earlier streams freed is returned
+    to the system (a stream's memory is measured from there: without it, a closed stream's
+    pages still counted and the next stream's figure came out negative)."""
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
