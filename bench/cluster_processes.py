@@ -99,6 +99,7 @@ class Cluster:
     nodes: dict[str, Node] = field(default_factory=dict)
     base: str = ""  # nginx in front of the web tier
     web_port: int = 0
+    settings: dict[str, str] = field(default_factory=dict)  # more CIASOM_* for every process
 
     @property
     def database(self) -> str:
@@ -121,6 +122,7 @@ class Cluster:
             CIASOM_LANGUAGE="en",
             LOG_LEVEL="info",
         )
+        env.update(self.settings)
         return env
 
     def redis(self) -> redis.Redis:

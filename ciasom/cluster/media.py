@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from typing import Any
 
 import redis
@@ -32,12 +33,16 @@ from .nodes import AlreadyPlaced, NodeRegistry, Placement
 
 logger = logging.getLogger(__name__)
 
+PLACES_FOR = 2.0  # seconds one node answer on a broadcast's Janus places serves every poll
+
 
 class ClusterMedia:
     def __init__(self, registry: NodeRegistry, bus: ControlBus) -> None:
         self.registry = registry
         self.bus = bus
         self.stun_servers = public_ice_servers(settings.CIASOM_ICE_SERVERS)
+        # broadcast id -> (when asked, the node's answer being read or read)
+        self._places: dict[int, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
 
     @classmethod
     def from_settings(cls) -> ClusterMedia:
@@ -105,7 +110,13 @@ class ClusterMedia:
             return None
         if not health:
             viewers = await sync_to_async(_viewers)(broadcast_id)
-            return None if viewers is None else {"viewers": viewers}
+            if viewers is None:
+                return None
+            body: dict[str, Any] = {"viewers": viewers}
+            places = await self._janus_places(placement, broadcast_id)
+            if places:
+                body["janus"] = places  # where players watch (large audiences)
+            return body
         try:
             status, body = await self._call(
                 placement, "GET", f"/internal/broadcasts/{broadcast_id}"
@@ -132,6 +143,27 @@ class ClusterMedia:
         self._publish(ENDED, broadcast_id)
 
     # -- helpers --------------------------------------------------------------------------
+
+    async def _janus_places(self, placement: Placement, broadcast_id: int) -> list[dict[str, Any]]:
+        """The Janus places of a broadcast, as its node last told this worker: every
+        viewer's poll asks, the node is asked at most every `PLACES_FOR` seconds."""
+        now = time.monotonic()
+        asked = self._places.get(broadcast_id)
+        if asked is None or now - asked[0] >= PLACES_FOR:
+            for stale in [k for k, (at, _) in self._places.items() if now - at >= PLACES_FOR]:
+                del self._places[stale]
+            asked = (now, asyncio.ensure_future(self._ask_places(placement, broadcast_id)))
+            self._places[broadcast_id] = asked
+        return await asyncio.shield(asked[1])
+
+    async def _ask_places(self, placement: Placement, broadcast_id: int) -> list[dict[str, Any]]:
+        try:
+            status, body = await self._call(
+                placement, "GET", f"/internal/broadcasts/{broadcast_id}"
+            )
+        except ServerBusy:
+            return []  # WHEP on the node meanwhile
+        return list(body.get("janus", [])) if status == 200 else []
 
     def _publish(self, kind: str, broadcast_id: int) -> None:
         """After a commit: a Redis outage must not fail the request that committed. The
