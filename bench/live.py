@@ -193,9 +193,7 @@ def make_processor(kind: str):
 
 
 def _rss_mb() -> float:
-    """This process's resident memory (Linux), once what earlier streams freed is returned
-    to the system (a stream's memory is measured from there: without it, a closed stream's
-    pages still counted and the next stream's figure came out negative)."""
+    """This process's resident memory (Linux), once freed memory is returned to the system."""
     gc.collect()
     ctypes.CDLL("libc.so.6").malloc_trim(0)
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -236,11 +234,14 @@ async def _server(conn) -> None:
     loop = asyncio.get_running_loop()
     stream: LiveStream | None = None
     mark = (time.process_time(), 0)
+    # A stream's memory: the server's above what it held before its first stream (what
+    # an earlier stream left in the allocator counts; measured from the stream's own
+    # start, freed pages of the stream before made the figure negative).
+    idle_rss = _rss_mb()
     while True:
         message, *args = await loop.run_in_executor(None, conn.recv)
         if message == "publish":
             kind, offer = args
-            rss_before = _rss_mb()
             processor = await asyncio.to_thread(make_processor, kind)
             stream = LiveStream("bench", processor, rtc_configuration([]), max_viewers=100)
             conn.send(await stream.publish(offer))
@@ -256,7 +257,7 @@ async def _server(conn) -> None:
             cpu = time.process_time() - mark[0]
             status["cpu_ms_per_frame"] = round(cpu * 1000 / max(1, frames), 1)
             status["ms"]["decode"] = round(statistics.median(decode_ms), 2) if decode_ms else None
-            status["memory_mb_per_stream"] = round(_rss_mb() - rss_before, 1)
+            status["memory_mb_per_stream"] = round(_rss_mb() - idle_rss, 1)
             conn.send(status)
         elif message == "close":
             await stream.close()
