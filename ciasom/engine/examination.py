@@ -39,6 +39,7 @@ SWEEP_EVERY = 4.0  # s; even an unchanged cell is examined again this often
 EXAM_LAG = 0.1  # s a changed cell may wait, so one examination serves several analysed
 # frames (offline analyses every frame); longer, and a face seen briefly (a passer-by
 # walks before it) may be gone when it is examined
+TIME_EPSILON = 1e-6  # s: frame times are sums of floats (0.3 - 0.2 < 0.1)
 FACE_ITSELF = 1.2  # a tracked face's box this much larger: the face, not its hair or shoulders
 _FACE = 0  # change-map value marking a tracked face (real pixels are kept above it)
 
@@ -165,7 +166,7 @@ class ExamMap:
         return [
             i
             for i, since in enumerate(self._pending_since)
-            if since is not None and (self._pictures[i] is None or at - since >= lag)
+            if since is not None and (self._pictures[i] is None or at - since >= lag - TIME_EPSILON)
         ]
 
     def region(self, index: int) -> tuple[int, int, int, int]:
