@@ -63,7 +63,8 @@ def cover_faces(
 
     `at` may lie behind the newest analysis (the privacy delay): each track says where its
     face was then — seen, interpolated between sightings, carried back from a later first
-    sighting, or coasting after the last. A coasting face that overlaps a face shown right
+    sighting, or coasting after the last. A face not seen right then (coasting, carried
+    back, or between two sightings far apart) that overlaps a face shown and seen right
     then is behind it (were it in front, it would have been found): its cover stops at the
     shown face itself — the ellipse in its box, not the box's corners, where the face
     behind may peek out — so people walking behind the host do not mosaic the host.
@@ -73,31 +74,30 @@ def cover_faces(
         where = track.at_time(at, tracker.coast_seconds, carry_back)
         if where is None:
             continue
-        box, coasting, reach = where
-        decision = policy.decide(settings.mode, track, at, coasting=coasting, degraded=False)
-        decided.append((track, box, coasting, reach, decision))
+        decision = policy.decide(settings.mode, track, at, coasting=where.coasting, degraded=False)
+        decided.append((track, where, decision))
     covered: dict[int, tuple[int, int, int, int] | None] = {}
-    for track, _box, coasting, reach, decision in decided:
-        if coasting and not decision.visible:
+    for track, where, decision in decided:
+        if where.unseen and not decision.visible:
             covered[track.id] = cover(
-                out, reach, settings.style, settings.margin, settings.strength
+                out, where.reach, settings.style, settings.margin, settings.strength
             )
     behind = [area for area in covered.values() if area is not None]
-    for _track, box, coasting, _reach, decision in decided:
-        if decision.visible and not coasting:
+    for _track, where, decision in decided:
+        if decision.visible and not where.unseen:
             for area in behind:
-                _restore_face(source, out, box, area)
-    for track, _box, coasting, reach, decision in decided:
-        if not coasting and not decision.visible:
+                _restore_face(source, out, where.box, area)
+    for track, where, decision in decided:
+        if not where.unseen and not decision.visible:
             covered[track.id] = cover(
-                out, reach, settings.style, settings.margin, settings.strength
+                out, where.reach, settings.style, settings.margin, settings.strength
             )
     reports = []
-    for track, box, _coasting, _reach, decision in decided:
+    for track, where, decision in decided:
         last = track.looks[-1] if track.looks else None
         reports.append(
             FaceReport(
-                box,
+                where.box,
                 covered.get(track.id),
                 track.id,
                 decision.person,

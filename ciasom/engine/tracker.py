@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import cast
+from typing import NamedTuple, cast
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -57,6 +57,16 @@ MAX_COAST_GROWTH = 0.6  # a coasting box grows by at most this share (1.6x)
 FACE_ASPECT = 0.75  # width / height of a whole face's box (CenterFace on portraits: 0.67-0.8)
 MAX_CARRY_GROWTH = 2.2  # a box carried back grows at most this much (0.6 face sizes each
 # way): a big face found 0.7 s late was carried back over 80 % of the frame (issue 9)
+
+
+class Whereabouts(NamedTuple):
+    """Where a track's face was at one moment."""
+
+    box: Box  # its box then (a prediction while coasting)
+    coasting: bool  # the detector had lost it: covered, whatever the decision
+    reach: Box  # all it may have covered then: what its mosaic must cover
+    unseen: bool  # not at a sighting (coasting, carried back, between sightings far apart):
+    # the cover is where it may have been, so it may lie behind a face seen right then
 
 
 @dataclass
@@ -100,11 +110,8 @@ class Track:
         grow = MAX_COAST_GROWTH * min(dt / coast_seconds, 1.0)
         return enlarge(box, 1 + grow) if dt > 0.1 else box
 
-    def at_time(
-        self, at: float, coast_seconds: float, carry_back: float
-    ) -> tuple[Box, bool, Box] | None:
-        """Where the face was or is at `at`, whether that is a guess (coasting), and all
-        the face may have covered then (what a mosaic must cover).
+    def at_time(self, at: float, coast_seconds: float, carry_back: float) -> Whereabouts | None:
+        """Where the face was or is at `at` (see :class:`Whereabouts`).
 
         Between two detections close in time the box is interpolated (a real sighting)
         and may reach from one to the other; before the first detection, within
@@ -124,20 +131,22 @@ class Track:
             box = _sweep(first, dx, dy)
             grow = UNKNOWN_SPEED * dt if self.velocity == (0.0, 0.0) else 0.3 * dt / carry_back
             box = enlarge(box, min(CARRY_SLACK + 2 * grow, MAX_CARRY_GROWTH))
-            return box, True, _whole_face(box)
+            return Whereabouts(box, True, _whole_face(box), True)
         if at >= self.seen_at:
             if at - self.seen_at > coast_seconds:
                 return None
             box = self.predict(at, coast_seconds)
-            return box, at > self.seen_at, _whole_face(box)
+            coasting = at > self.seen_at
+            return Whereabouts(box, coasting, _whole_face(box), coasting)
         for (t1, b1), (t2, b2) in zip(self.history, self.history[1:], strict=False):
             if t1 <= at <= t2:
                 if t2 - t1 > MAX_GAP:  # missed in between: anywhere from one to the other
-                    return _union(b1, b2), True, _whole_face(_union(b1, b2))
+                    return Whereabouts(_union(b1, b2), True, _whole_face(_union(b1, b2)), True)
                 w = (at - t1) / (t2 - t1) if t2 > t1 else 1.0
                 between = cast(Box, tuple(a + (b - a) * w for a, b in zip(b1, b2, strict=True)))
-                reach = _union(b1, b2) if t2 - t1 > EXACT_GAP else between
-                return between, False, _whole_face(reach)
+                far = t2 - t1 > EXACT_GAP
+                reach = _union(b1, b2) if far else between
+                return Whereabouts(between, False, _whole_face(reach), far and t1 < at < t2)
         return None
 
     def forget_identity(self, at: float) -> None:

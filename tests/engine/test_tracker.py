@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from ciasom.engine.geometry import enlarge
+from ciasom.engine.pipeline import cover_faces
+from ciasom.engine.settings import EngineSettings
 from ciasom.engine.tracker import Look, Tracker
 
 
@@ -76,3 +81,34 @@ def test_a_box_that_jumps_is_not_trusted_to_be_the_same_person():
     tracker.update([box_at(100)], 1 / 30)
     tracker.update([box_at(170)], 2 / 30)  # 70 % of its size in one frame
     assert t.looks == []
+
+
+def test_a_stranger_lost_behind_the_host_between_sightings_does_not_mosaic_the_host():
+    """A stranger walks behind the shown host: seen at one side, hidden 0.4 s, seen at the
+    other. In between, where he may have been reaches across the host's face; the host,
+    seen right then, is in front, so the cover stops at the host's face. On the frames he
+    is seen, his own cover is drawn whole, whatever it overlaps."""
+    rng = np.random.default_rng(3)
+    frame = rng.integers(0, 255, (480, 854, 3), dtype=np.uint8)
+    tracker = Tracker()
+    host_box, right = box_at(300, size=160), box_at(400, size=70)  # out at the right
+    for i in range(-6, 1):  # walking right at 420 px/s, towards the host
+        host, stranger = tracker.update([host_box, box_at(250 + 14 * i, size=70)], i / 30)
+    for i in range(1, 12):  # hidden behind the host from 1/30 s to 0.4 s
+        tracker.update([host_box], i / 30)
+    tracker.update([host_box, right], 0.4)
+    host.looks[:] = [Look(0.0, "me", 0.3), Look(0.2, "me", 0.3), Look(0.4, "me", 0.3)]
+
+    def shown(at: float) -> list[bool]:
+        out = frame.copy()
+        cover_faces(frame, out, tracker, at, EngineSettings(), carry_back=0.8)
+        inner = enlarge(host_box, 0.6)  # well inside the host's face ellipse
+        x1, y1, x2, y2 = (int(v) for v in inner)
+        return [
+            bool(np.array_equal(out[y1:y2, x1:x2], frame[y1:y2, x1:x2])),
+            not np.array_equal(out[110:160, 405:455], frame[110:160, 405:455]),  # over the host
+        ]
+
+    assert stranger.history[-1][0] == 0.4 and stranger.history[-2][0] == 0.0
+    assert shown(0.2)[0], "the host is in front of where the stranger may have been"
+    assert shown(0.4)[1], "seen, the stranger is covered, over the host's face too"
