@@ -64,9 +64,9 @@ def cover_faces(
     `at` may lie behind the newest analysis (the privacy delay): each track says where its
     face was then — seen, interpolated between sightings, carried back from a later first
     sighting, or coasting after the last. A face not seen right then (coasting, carried
-    back, or between two sightings far apart) that overlaps a face shown and seen right
-    then is behind it (were it in front, it would have been found): its cover stops at the
-    shown face itself — the ellipse in its box, not the box's corners, where the face
+    back, or between two sightings far apart) that overlaps a face shown right then, not
+    coasting, is behind it (were it in front, it would have been found): its cover stops at
+    the shown face itself — the ellipse in its box, not the box's corners, where the face
     behind may peek out — so people walking behind the host do not mosaic the host.
     """
     decided = []
@@ -84,7 +84,7 @@ def cover_faces(
             )
     behind = [area for area in covered.values() if area is not None]
     for _track, where, decision in decided:
-        if decision.visible and not where.unseen:
+        if decision.visible and not where.coasting:
             for area in behind:
                 _restore_face(source, out, where.box, area)
     for track, where, decision in decided:
