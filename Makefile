@@ -100,7 +100,7 @@ fuzz: install
 	FUZZ_EXAMPLES=20000 $(BIN)/pytest -q tests/media/test_fuzz_offers.py
 
 bench: install photos
-	$(BIN)/python -m bench.engine --json | tee bench/engine.json
+	$(BIN)/ciasom bench --json | tee bench/engine.json
 
 # Publisher and viewers as aiortc clients on loopback; run it alone (2 cores).
 bench-live: install photos

