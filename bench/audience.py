@@ -569,7 +569,7 @@ async def main_async(args) -> dict[str, Any]:
         "machine": {
             "cpus": multiprocessing.cpu_count(),
             "load_average_at_end": os.getloadavg(),
-            "note": "2 cores shared with other agents' tests while measured",
+            "note": "node, Janus hosts, publisher, probe and light viewers all on these cores",
         },
         "seconds_measured": args.seconds,
         "pass": {"fps_out_min": PASS_FPS, "loss_below": PASS_LOSS},
