@@ -19,6 +19,7 @@ since. A frame leaves only once every cell is examined (DESIGN.md §1).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -42,6 +43,14 @@ EXAM_LAG = 0.1  # s a changed cell may wait, so one examination serves several a
 TIME_EPSILON = 1e-6  # s: frame times are sums of floats (0.3 - 0.2 < 0.1)
 FACE_ITSELF = 1.2  # a tracked face's box this much larger: the face, not its hair or shoulders
 _FACE = 0  # change-map value marking a tracked face (real pixels are kept above it)
+
+
+class Due(NamedTuple):
+    """What to examine now: these cells, each on its own, or (`frame_wide`) all of them in
+    one pass over the whole frame."""
+
+    cells: list[int]
+    frame_wide: bool = False
 
 
 class ExamMap:
@@ -142,24 +151,24 @@ class ExamMap:
                     since = self._unchanged_since[index] = at
                 self._mark_clean(index, since, at)
 
-    def due(self, at: float) -> list[int]:
+    def due(self, at: float) -> Due:
         """Cells to examine now: never examined, changed since `EXAM_LAG` or longer (at
         once without look-ahead: nothing later would carry a face back), and the stalest
         one when its sweep is due.
 
         When most of the frame is due (the camera moves), every cell, examined in one
-        frame-wide pass (`cheaper_all_at_once`): as such a pass costs what several analyses
+        frame-wide pass (`_cheaper_all_at_once`): as such a pass costs what several analyses
         do, the changes wait for it up to a third of the look-ahead."""
         cells = self._changed_since(at, min(EXAM_LAG, self.carry_back))
-        if self.cheaper_all_at_once(cells):
+        if self._cheaper_all_at_once(cells):
             waited = self._changed_since(at, self.carry_back * WHOLE_FRAME_WAIT)
             new = any(self._pictures[i] is None for i in cells)
-            return list(range(len(self.cells))) if waited or new else []
+            return Due(list(range(len(self.cells))), True) if waited or new else Due([])
         stalest = min(range(len(self.cells)), key=self._examined_at.__getitem__)
         if stalest not in cells and at - self._examined_at[stalest] >= SWEEP_EVERY:
             self._whole[stalest] = True
             cells.append(stalest)
-        return cells
+        return Due(cells)
 
     def _changed_since(self, at: float, lag: float) -> list[int]:
         """Cells never examined, or changed `lag` seconds ago or longer."""
@@ -184,7 +193,7 @@ class ExamMap:
             min(crop[3], box[3] * s + pad),
         )
 
-    def cheaper_all_at_once(self, cells: list[int]) -> bool:
+    def _cheaper_all_at_once(self, cells: list[int]) -> bool:
         """Is one pass over the whole frame cheaper than over these cells' regions (a camera
         that moves changes every cell)?"""
         height, width = self.shape[:2]

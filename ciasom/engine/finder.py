@@ -61,11 +61,10 @@ class FaceFinder:
                 picture, at, [_swept(t, at, tracker.coast_seconds) for t in tracker.tracks]
             )
             found = self.detector.detect(frame)
-        cells = exams.due(at)
+        cells, frame_wide = exams.due(at)
         if cells:
             with timed(timings, "detect_fine"):
-                if exams.cheaper_all_at_once(cells):
-                    cells = list(range(len(exams.cells)))
+                if frame_wide:
                     fine = self.detector.detect(frame, round(frame.shape[1] * exams.scale))
                 else:
                     fine = self._examine(frame, exams, cells)

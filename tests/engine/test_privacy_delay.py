@@ -290,4 +290,4 @@ def test_a_change_is_examined_once_it_is_one_lag_old_whatever_the_float_sums():
     changed = exams.change_map(street)
     exams.observe(changed, 0.3, [])
     assert EXAM_LAG > 0.3 - 0.2  # the float sums say "not yet"
-    assert exams.due(0.3) == [9]
+    assert exams.due(0.3).cells == [9]
