@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import multiprocessing
 import os
 import shutil
@@ -61,6 +62,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 SETTLE = 3.0  # seconds after viewers join before measuring
 PASS_FPS, PASS_LOSS = 29.0, 0.01
 GIVE_UP_FPS = 15.0
+IP_UDP_HEADERS = 28  # bytes on the wire around each RTP packet (IPv4)
+# The paper model's audience and Janus host: its cores and NIC, run at 70 %.
+MODEL_VIEWERS, HOST_CORES, HOST_NIC_MBIT_S, HOST_LOAD = 10_000, 16, 10_000, 0.7
 
 
 # -- Janus hosts in namespaces of their own ---------------------------------------------------
@@ -279,6 +283,14 @@ class JanusWatch:
         await janus_post(f"{self.url}/{self.session}", {"janus": "keepalive"})
 
 
+async def keep_alive(sessions: list[JanusWatch]) -> None:
+    """Janus's ``session_timeout`` ends a session 60 s after its last request."""
+    while True:
+        await asyncio.sleep(20)
+        for session in list(sessions):
+            await session.keepalive()
+
+
 def load_main(conn, local_addresses: list[str]) -> None:
     asyncio.run(_load(conn, local_addresses))
 
@@ -294,6 +306,7 @@ async def _load(conn, local_addresses: list[str]) -> None:
     aiortc_patches.apply()
     aiortc_patches.offer_host_candidates(local_addresses)
     counts = FrameCounts()
+    egress = [0, 0]  # RTP bytes on the wire received by all viewers: now, at the mark
     stun_received = ice.StunProtocol.datagram_received
 
     def datagram_received(protocol, data, addr):
@@ -301,6 +314,7 @@ async def _load(conn, local_addresses: list[str]) -> None:
         through aiortc's ICE queue, DTLS and SRTP would take the cores being measured.
         STUN (ICE, consent) and DTLS take aiortc's own path."""
         if 128 <= data[0] < 192 and not 192 <= data[1] < 224:  # RTP, not RTCP
+            egress[0] += len(data) + IP_UDP_HEADERS
             # The last packet of a video frame: marker bit; 111 is Janus's Opus.
             if data[1] & 0x80 and (data[1] & 0x7F) != AUDIO_PT:
                 counts.count(id(protocol.receiver))
@@ -310,15 +324,10 @@ async def _load(conn, local_addresses: list[str]) -> None:
     leave_inbound_clear()
     ice.StunProtocol.datagram_received = datagram_received
     loop = asyncio.get_running_loop()
-    peers, sessions = [], []
+    peers: list[Any] = []
+    sessions: list[JanusWatch] = []
 
-    async def keepalive() -> None:
-        while True:
-            await asyncio.sleep(20)
-            for session in list(sessions):
-                await session.keepalive()
-
-    keeping = asyncio.create_task(keepalive())
+    keeping = asyncio.create_task(keep_alive(sessions))
     while True:
         message, *args = await loop.run_in_executor(None, conn.recv)
         if message == "whep":
@@ -344,9 +353,10 @@ async def _load(conn, local_addresses: list[str]) -> None:
             conn.send("ready")
         elif message == "mark":
             counts.mark()
+            egress[1] = egress[0]
             conn.send(None)
         elif message == "counts":
-            conn.send(counts.since_mark())
+            conn.send((*counts.since_mark(), egress[0] - egress[1]))
         elif message == "quit":
             keeping.cancel()
             for pc in peers:
@@ -404,7 +414,9 @@ class Bench:
             await pc.setRemoteDescription(RTCSessionDescription(await watch.offer(), "offer"))
             await pc.setLocalDescription(await pc.createAnswer())
             await watch.start(pc.localDescription.sdp)
-            pc.janus_watch = watch  # kept alive below
+            # Janus ends a session 60 s after its last request (session_timeout); a ramp
+            # lasts longer.
+            self.tasks.append(asyncio.ensure_future(keep_alive([watch])))
         return pc
 
     async def _consume(self, track) -> None:
@@ -443,7 +455,7 @@ class Bench:
         self.measuring = False
         elapsed = time.monotonic() - started
         load.send(("counts",))
-        counts, load_elapsed = await loop.run_in_executor(None, load.recv)
+        counts, load_elapsed, egress = await loop.run_in_executor(None, load.recv)
         janus_pct = [
             round((h.cpu_seconds() - b) * 100 / elapsed, 1)
             for h, b in zip(hosts, janus_before, strict=True)
@@ -472,6 +484,9 @@ class Bench:
             "node_fps_out": status["fps_out"],
             "frames_covered": status["frames_covered"],
             "janus_cpu_pct": janus_pct,
+            "egress_mbit_s_per_viewer": (
+                round(egress * 8 / load_elapsed / 1e6 / len(counts), 2) if counts else None
+            ),
             "load_average_1min": round(os.getloadavg()[0], 2),  # other agents' work included
         }
         # Janus does nothing else: its CPU over its viewers. The node's: see main_async.
@@ -487,6 +502,31 @@ def local_addresses(hosts: list[JanusHost]) -> list[str]:
 
 def passes(run: dict[str, Any]) -> bool:
     return run["fps_out_min"] >= PASS_FPS and run["loss"] < PASS_LOSS
+
+
+def paper_model(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Janus hosts for 10,000 viewers of one broadcast, from what a viewer cost here (the
+    median over the Janus steps that held): a host holds as many as its cores or its NIC
+    allow, whichever binds first; the node sends each host one stream."""
+    held = [r for r in runs if r["fanout"] == "janus" and passes(r)]
+    if not held:
+        return None
+    cores = statistics.median(r["cpu_per_viewer_pct"] for r in held) / 100
+    mbit_s = statistics.median(r["egress_mbit_s_per_viewer"] for r in held)
+    by_cpu = int(HOST_CORES * HOST_LOAD / cores)
+    by_nic = int(HOST_NIC_MBIT_S * HOST_LOAD / mbit_s)
+    hosts = math.ceil(MODEL_VIEWERS / min(by_cpu, by_nic))
+    return {
+        "viewers": MODEL_VIEWERS,
+        "janus_host": {"cores": HOST_CORES, "nic_mbit_s": HOST_NIC_MBIT_S, "load": HOST_LOAD},
+        "cores_per_viewer": round(cores, 5),
+        "egress_mbit_s_per_viewer": mbit_s,
+        "viewers_per_host_by_cpu": by_cpu,
+        "viewers_per_host_by_nic": by_nic,
+        "janus_hosts": hosts,
+        "janus_egress_gbit_s": round(MODEL_VIEWERS * mbit_s / 1000, 1),
+        "node_egress_mbit_s": round(hosts * mbit_s, 1),
+    }
 
 
 async def phase(
@@ -575,6 +615,7 @@ async def main_async(args) -> dict[str, Any]:
         "pass": {"fps_out_min": PASS_FPS, "loss_below": PASS_LOSS},
         "janus_viewers_held_one_host": max(held) if held else 0,
         "runs": runs,
+        "paper_model": paper_model(runs),
     }
 
 
