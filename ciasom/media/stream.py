@@ -152,6 +152,13 @@ class LiveStream:
             if pc.connectionState == "connected":
                 deadline.cancel()
             elif pc.connectionState in ("failed", "closed"):
+                if pc.connectionState == "failed" and pc.iceConnectionState == "completed":
+                    logger.warning(
+                        "stream %s: the publisher reached us but its DTLS handshake failed: "
+                        "a certificate or cipher suite we refuse (FFmpeg built with GnuTLS: "
+                        "give it a P-256 -cert_file, README)",
+                        self.key,
+                    )
                 self.end()
 
         try:
