@@ -42,7 +42,7 @@ class ClusterMedia:
         self.bus = bus
         self.stun_servers = public_ice_servers(settings.CIASOM_ICE_SERVERS)
         # broadcast id -> (when asked, the node's answer being read or read)
-        self._places: dict[int, tuple[float, asyncio.Task[list[dict[str, Any]]]]] = {}
+        self._places: dict[int, tuple[float, asyncio.Future[dict[str, Any] | None]]] = {}
 
     @classmethod
     def from_settings(cls) -> ClusterMedia:
@@ -117,13 +117,7 @@ class ClusterMedia:
             if places:
                 body["janus"] = places  # where players watch (large audiences)
             return body
-        try:
-            status, body = await self._call(
-                placement, "GET", f"/internal/broadcasts/{broadcast_id}"
-            )
-        except ServerBusy:
-            return None
-        return body if status == 200 else None
+        return await self._node_report(placement, broadcast_id)
 
     def ice_servers(self, tag: str) -> list[dict[str, Any]]:
         return ice_servers(
@@ -152,18 +146,21 @@ class ClusterMedia:
         if asked is None or now - asked[0] >= PLACES_FOR:
             for stale in [k for k, (at, _) in self._places.items() if now - at >= PLACES_FOR]:
                 del self._places[stale]
-            asked = (now, asyncio.ensure_future(self._ask_places(placement, broadcast_id)))
+            asked = (now, asyncio.ensure_future(self._node_report(placement, broadcast_id)))
             self._places[broadcast_id] = asked
-        return await asyncio.shield(asked[1])
+        report = await asyncio.shield(asked[1])
+        return list(report.get("janus", [])) if report else []  # none: WHEP on the node
 
-    async def _ask_places(self, placement: Placement, broadcast_id: int) -> list[dict[str, Any]]:
+    async def _node_report(self, placement: Placement, broadcast_id: int) -> dict[str, Any] | None:
+        """The node's report on a broadcast (the pipeline's health, its Janus places), or
+        None when the node holds no such broadcast or is too busy to say."""
         try:
             status, body = await self._call(
                 placement, "GET", f"/internal/broadcasts/{broadcast_id}"
             )
         except ServerBusy:
-            return []  # WHEP on the node meanwhile
-        return list(body.get("janus", [])) if status == 200 else []
+            return None
+        return body if status == 200 else None
 
     def _publish(self, kind: str, broadcast_id: int) -> None:
         """After a commit: a Redis outage must not fail the request that committed. The
