@@ -4,9 +4,9 @@ answer's first host candidate) and DTLS (it offers ``a=setup:passive``, so the s
 DTLS client). An aiortc WHEP viewer sees strangers pixelated, the enrolled person not, and
 hears the audio; when FFmpeg closes, its DELETE ends the broadcast.
 
-FFmpeg built with GnuTLS (PyAV's, Debian's) makes itself a secp224r1 DTLS certificate, a
-curve that OpenSSL 4 (ours, through ``cryptography``) no longer accepts in TLS: the handshake
-ends in an ``illegal_parameter`` alert. FFmpeg's ``cert_file``/``key_file`` options give it a
+FFmpeg 8.0 built with GnuTLS (PyAV 18's) makes itself a secp224r1 DTLS certificate, a curve
+that OpenSSL 4 (ours, through ``cryptography``) no longer accepts in TLS: the handshake ends
+in an ``illegal_parameter`` alert. FFmpeg's ``cert_file``/``key_file`` options give it a
 P-256 certificate instead; the README says so.
 """
 
