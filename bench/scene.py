@@ -256,18 +256,27 @@ def _cut_head(image: np.ndarray, detector: FaceDetector) -> _Sprite:
     )
 
 
-def write_video(scene: Scene, path: str, audio: bool = True) -> None:
-    """The scene as a real file (H.264 + an AAC tone), for the offline tool and its tests."""
+def write_video(
+    scene: Scene, path: str, audio: bool = True, lying_on_its_side: bool = False
+) -> None:
+    """The scene as a real file (H.264 + an AAC tone), for the offline tool and its tests;
+    ``lying_on_its_side`` stores it as phones store portrait video: turned a quarter
+    clockwise, with a display rotation of 90 degrees that players undo."""
     import av
 
     with av.open(path, "w") as sink:
         video = sink.add_stream("libx264", rate=int(scene.fps))
         video.width, video.height, video.pix_fmt = scene.width, scene.height, "yuv420p"
+        if lying_on_its_side:
+            video.width, video.height = scene.height, scene.width
+            video.set_display_rotation(90)
         video.options = {"crf": "12", "preset": "veryfast"}
         tone = sink.add_stream("aac", rate=48000) if audio else None
         samples = 0
         for index in range(scene.frames):
             image, _ = scene.frame(index)
+            if lying_on_its_side:
+                image = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE)
             frame = av.VideoFrame.from_ndarray(image, format="bgr24")
             frame.pts = index
             sink.mux(video.encode(frame))

@@ -30,6 +30,13 @@ from .engine.settings import EngineSettings
 
 LOOKAHEAD = 1.0  # s of later frames analysed before a frame is covered and written
 
+# A file's display rotation (degrees counter-clockwise, as FFmpeg gives it) -> the turn that
+# makes its pictures upright.
+UPRIGHT = {
+    90: cv2.ROTATE_90_COUNTERCLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_CLOCKWISE,
+}
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
 VIDEO_CODECS = {
     ".webm": "libvpx-vp9",
@@ -137,14 +144,15 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
             raise UsageError(f"{options.output}: use one of {', '.join(sorted(VIDEO_CODECS))}")
         rate = video_in.average_rate or video_in.guessed_rate or Fraction(30)
         total = video_in.frames or None
+        turn = UPRIGHT.get(_display_rotation(options.input))
+        width, height = video_in.codec_context.width, video_in.codec_context.height
+        if turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE):
+            width, height = height, width
         entries: list[dict[str, Any]] = []
         times: list[float] = []
         with av.open(str(options.output), "w") as sink:
             video_out = cast(av.VideoStream, sink.add_stream(codec, rate=rate))
-            video_out.width, video_out.height = (
-                video_in.codec_context.width,
-                video_in.codec_context.height,
-            )
+            video_out.width, video_out.height = width, height
             video_out.pix_fmt = "yuv420p"
             video_out.time_base = video_in.time_base
             # Near-lossless: a face left visible must look exactly as filmed.
@@ -177,7 +185,9 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
                     continue
                 for decoded in packet.decode():
                     frame = cast(av.VideoFrame, decoded)  # audio packets went above
-                    image = frame.to_ndarray(format="bgr24")
+                    image: np.ndarray = frame.to_ndarray(format="bgr24")
+                    if turn is not None:
+                        image = cv2.rotate(image, turn)
                     # Strictly increasing seconds, even where the file has no timestamps.
                     at = max(float(frame.time or 0.0), last_at + 1e-3)
                     last_at = at
@@ -189,8 +199,19 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
             write(engine.flush())
             sink.mux(video_out.encode())
             progress.close()
-        width, height = video_in.codec_context.width, video_in.codec_context.height
     return _report(width, height, float(rate), entries, times)
+
+
+def _display_rotation(path: Path) -> int:
+    """How the file's first picture is to be turned for display, in degrees.
+
+    Phones store portrait video lying on its side, with a display rotation that players
+    apply. The engine must see faces upright (a face on its side is often not found), and
+    the output is written upright, without a rotation, so it plays as it did."""
+    with av.open(str(path)) as probe:
+        for frame in probe.decode(video=0):
+            return round(frame.rotation) % 360
+    return 0
 
 
 def _frame_entry(index: int, result: FrameResult) -> dict[str, Any]:

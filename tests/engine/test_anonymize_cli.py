@@ -54,7 +54,14 @@ def test_the_allowed_person_stays_visible_and_everyone_else_is_pixelated(clip):
         folder / "report.json",
     )
     assert done.returncode == 0, done.stderr
-    before, after = decoded(folder / "street.mp4"), decoded(folder / "out.mp4")
+    assert_strangers_covered_and_obama_not(
+        scene, decoded(folder / "street.mp4"), decoded(folder / "out.mp4")
+    )
+
+
+def assert_strangers_covered_and_obama_not(
+    scene: Scene, before: list[np.ndarray], after: list[np.ndarray]
+) -> None:
     assert len(after) == len(before) == scene.frames
     tally = CoverageTally(warmup_frames=30)
     for i, (b, a) in enumerate(zip(before, after, strict=True)):
@@ -68,6 +75,30 @@ def test_the_allowed_person_stays_visible_and_everyone_else_is_pixelated(clip):
             if i >= 30:
                 assert strong[y1:y2, x1:x2][face.mask].mean() < 0.05, f"frame {i}"
     assert tally.leaked == 0
+
+
+def test_a_phone_video_lying_on_its_side_is_examined_and_written_upright(clip, tmp_path):
+    """Phones store portrait video turned a quarter, with a display rotation players undo:
+    the engine must see the faces upright, and the output must play as the input did."""
+    scene, folder = clip
+    write_video(scene, str(tmp_path / "phone.mp4"), audio=False, lying_on_its_side=True)
+    done = ciasom(
+        tmp_path / "phone.mp4",
+        "-o",
+        tmp_path / "out.mp4",
+        "--allow",
+        folder / "obama",
+        "--report",
+        tmp_path / "report.json",
+    )
+    assert done.returncode == 0, done.stderr
+    after = decoded(tmp_path / "out.mp4")
+    assert after[0].shape[:2] == (scene.height, scene.width)
+    with av.open(str(tmp_path / "out.mp4")) as written:
+        assert next(written.decode(video=0)).rotation == 0
+    report = json.loads((tmp_path / "report.json").read_text())["video"]
+    assert (report["width"], report["height"]) == (scene.width, scene.height)
+    assert_strangers_covered_and_obama_not(scene, decoded(folder / "street.mp4"), after)
 
 
 def test_the_report_follows_the_contract(clip):
