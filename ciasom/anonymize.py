@@ -161,7 +161,7 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
                 if codec == "libx264"
                 else {"crf": "20", "b:v": "0", "row-mt": "1"}
             )
-            audio_out = sink.add_stream_from_template(audio_in) if audio_in else None
+            audio = KeptAudio(sink, audio_in) if audio_in else None
             streams = [video_in] + ([audio_in] if audio_in else [])
             progress = tqdm(
                 total=total, unit="frame", disable=not options.progress, desc=options.input.name
@@ -179,9 +179,8 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
 
             for packet in source.demux(*streams):
                 if packet.stream is audio_in:
-                    if packet.dts is not None and audio_out is not None:
-                        packet.stream = audio_out
-                        sink.mux(packet)
+                    if audio is not None:
+                        audio.keep(packet)
                     continue
                 for decoded in packet.decode():
                     frame = cast(av.VideoFrame, decoded)  # audio packets went above
@@ -198,8 +197,51 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
                     write(ready)
             write(engine.flush())
             sink.mux(video_out.encode())
+            if audio is not None:
+                audio.close()
             progress.close()
     return _report(width, height, float(rate), entries, times)
+
+
+class KeptAudio:
+    """The input's audio in the output: copied packet for packet where the output's
+    container can carry its codec, else re-encoded (AAC into WebM becomes Opus)."""
+
+    ENCODERS = ("libopus", "aac")  # tried in turn when the codec cannot be copied
+
+    def __init__(self, sink: av.container.OutputContainer, source: av.AudioStream) -> None:
+        self.sink = sink
+        self.copying = True
+        try:
+            self.stream = sink.add_stream_from_template(source)
+        except ValueError:
+            self.copying = False
+            self.stream = self._encoder(sink, source)
+
+    def keep(self, packet: av.Packet) -> None:
+        if self.copying:
+            if packet.dts is not None:
+                packet.stream = self.stream
+                self.sink.mux(packet)
+            return
+        for frame in packet.decode():
+            self.sink.mux(self.stream.encode(cast(av.AudioFrame, frame)))
+
+    def close(self) -> None:
+        if not self.copying:
+            self.sink.mux(self.stream.encode(None))
+
+    def _encoder(
+        self, sink: av.container.OutputContainer, source: av.AudioStream
+    ) -> av.AudioStream:
+        for name in self.ENCODERS:
+            try:
+                stream = cast(av.AudioStream, sink.add_stream(name, rate=48000))
+            except ValueError:
+                continue
+            stream.layout = "stereo" if source.codec_context.channels > 1 else "mono"
+            return stream
+        raise UsageError(f"cannot keep the {source.codec_context.name} audio in this container")
 
 
 def _display_rotation(path: Path) -> int:

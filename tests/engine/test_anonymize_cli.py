@@ -122,6 +122,19 @@ def test_audio_is_kept(clip):
         assert kept == sent
 
 
+def test_audio_the_output_cannot_carry_as_it_is_is_re_encoded(clip, tmp_path):
+    """WebM holds no AAC: the clip's AAC tone comes out as Opus, as long as it went in."""
+    _, folder = clip
+    done = ciasom(folder / "street.mp4", "-o", tmp_path / "out.webm", "--mode", "all")
+    assert done.returncode == 0, done.stderr
+    with av.open(str(folder / "street.mp4")) as source, av.open(str(tmp_path / "out.webm")) as out:
+        (audio,) = out.streams.audio
+        assert audio.codec_context.name == "opus"
+        heard = sum(frame.samples for frame in out.decode(audio)) / audio.codec_context.sample_rate
+        sent = sum(frame.samples for frame in source.decode(audio=0)) / 48000
+        assert abs(heard - sent) < 0.05, (heard, sent)
+
+
 def test_an_image_works_too(clip, tmp_path):
     done = ciasom(photo("biden.jpg"), "-o", tmp_path / "out.jpg", "--report", tmp_path / "r.json")
     assert done.returncode == 0, done.stderr
