@@ -37,7 +37,18 @@ UPRIGHT = {
     180: cv2.ROTATE_180,
     270: cv2.ROTATE_90_CLOCKWISE,
 }
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"}
+IMAGE_SUFFIXES = {
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".heic",
+    ".heif",
+    ".avif",
+    ".webp",
+    ".bmp",
+    ".tif",
+    ".tiff",
+}
 VIDEO_CODECS = {
     ".webm": "libvpx-vp9",
     ".mkv": "libx264",

@@ -1,4 +1,5 @@
-"""Reading photos people upload: any common format, EXIF orientation honoured, bombs refused."""
+"""Reading photos people upload: any common format (HEIC too, as iPhones save them), EXIF
+orientation honoured, bombs refused."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import io
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+# Pillow opens HEIC/HEIF wherever this module is imported (the upload checks import it too).
+register_heif_opener()
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo decodes to ~120 MB; more is refused
 
@@ -42,7 +47,7 @@ def read_photo(data: bytes) -> np.ndarray:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise PhotoError(
             "unreadable",
-            f"The file is not an image we can read (JPEG, PNG, WebP, BMP, TIFF): {error}",
+            f"The file is not an image we can read (JPEG, PNG, HEIC, WebP, BMP, TIFF): {error}",
         ) from error
     rgb = np.asarray(upright, dtype=np.uint8)
     return np.ascontiguousarray(rgb[:, :, ::-1])

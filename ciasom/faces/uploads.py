@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+import ciasom.engine.photo  # noqa: F401 — lets Pillow open HEIC, for the header checks below
 from ciasom.faces import quotas
 from ciasom.faces.enrol import queue_enrolment
 from ciasom.faces.models import Person, Photo
@@ -35,7 +36,8 @@ SIGNATURES: list[tuple[int, bytes, str]] = [
     (0, b"II*\x00", "image/tiff"),
     (0, b"MM\x00*", "image/tiff"),
 ]
-HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
+AVIF_BRANDS = (b"avif", b"avis")
 
 
 class UploadRefused(Exception):
@@ -60,6 +62,8 @@ def sniff(head: bytes) -> str | None:
             if content_type == "image/webp" and not head.startswith(b"RIFF"):
                 continue
             return content_type
+    if head[4:8] == b"ftyp" and head[8:12] in AVIF_BRANDS:
+        return "image/avif"
     if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
         return "image/heif"
     return None
@@ -70,15 +74,11 @@ def inspect(upload: UploadedFile) -> Inspection:
     upload.seek(0)
     content_type = sniff(upload.read(32)) or ""
     upload.seek(0)
-    if content_type == "image/heif":
-        return Inspection(
-            content_type,
-            Photo.Reason.UNREADABLE,
-            _("HEIC/AVIF photos are not supported yet; export the photo as JPEG."),
-        )
     if not content_type:
         return Inspection(
-            "", Photo.Reason.UNREADABLE, _("Not an image (JPEG, PNG, WebP, GIF, BMP or TIFF).")
+            "",
+            Photo.Reason.UNREADABLE,
+            _("Not an image (JPEG, PNG, HEIC, AVIF, WebP, GIF, BMP or TIFF)."),
         )
     try:
         with warnings.catch_warnings():

@@ -26,6 +26,18 @@ def test_a_clear_portrait_gives_an_embedding_and_a_face_crop():
     assert enrolment.crop.shape[0] > 100 and enrolment.warnings == []
 
 
+@pytest.mark.parametrize("kind", ["HEIF", "AVIF"])
+def test_an_iphone_heic_or_an_avif_photo_reads_like_its_jpeg(kind):
+    """iPhones save HEIC by default; phones and browsers increasingly AVIF."""
+    original = Image.open(photo("obama.jpg"))
+    buffer = io.BytesIO()
+    original.save(buffer, kind, quality=90)
+    read = read_photo(buffer.getvalue())
+    assert read.shape == read_photo(photo("obama.jpg").read_bytes()).shape
+    enrolment = enrol_photo(read, f"obama.{kind.lower()}")
+    assert enrolment.embedding.shape == (128,) and enrolment.warnings == []
+
+
 def test_a_photo_without_a_face_is_refused(real_photo):
     suit = real_photo("biden.jpg")[1500:2100, 100:800]  # the jacket, no face in it
     with pytest.raises(EnrolmentError) as refused:

@@ -31,6 +31,21 @@ def settled(api, person_id: int) -> dict | None:
     return data if data["status"] != "processing" else None
 
 
+def test_a_heic_photo_straight_from_an_iphone_is_accepted(alice_api):
+    heic = io.BytesIO()
+    Image.open(io.BytesIO(real_photo("obama.jpg"))).save(heic, "HEIF", quality=90)
+    person = alice_api.post("/api/people", {"name": "Barack"}, format="json").json()
+    response = alice_api.post(
+        f"/api/people/{person['id']}/photos",
+        {"photos": [file("IMG_0001.HEIC", heic.getvalue())]},
+        format="multipart",
+    )
+    assert response.status_code == 202
+    data = wait_until(lambda: settled(alice_api, person["id"]), timeout=60)
+    assert [(p["status"], p["reason"]) for p in data["photos"]] == [("accepted", "")]
+    assert Photo.objects.get(person_id=person["id"]).content_type == "image/heif"
+
+
 def test_every_photo_gets_a_result_with_its_reason(alice_api, settings):
     person = alice_api.post("/api/people", {"name": "Barack"}, format="json").json()
     assert person["status"] == "failed"  # nothing enrolled yet

@@ -110,13 +110,13 @@ def test_the_type_comes_from_the_content_not_the_name(alice_api, person, setting
         file("holiday.jpg", image_bytes("PNG")),  # a PNG named .jpg
         file("photo.png", image_bytes("WEBP")),  # a WebP named .png
         file("selfie.jpg", b"%PDF-1.7\n not an image at all"),
-        file("IMG_0002.HEIC", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"),
+        file("IMG_0002.HEIC", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"),  # cut off
     )
     assert response.status_code == 202
     got = response.json()["photos"]
     assert [p["status"] for p in got] == ["pending", "pending", "rejected", "rejected"]
     assert [p["reason"] for p in got[2:]] == ["unreadable", "unreadable"]
-    assert "HEIC" in got[3]["message"] and got[2]["message"]
+    assert "HEIC" in got[2]["message"] and "손상" in got[3]["message"]  # damaged
     types = list(Photo.objects.order_by("id").values_list("content_type", flat=True))
     assert types == ["image/png", "image/webp", "", "image/heif"]
     # Only the two usable files were written; the rejected ones left nothing on disk.
