@@ -257,20 +257,27 @@ def _cut_head(image: np.ndarray, detector: FaceDetector) -> _Sprite:
 
 
 def write_video(
-    scene: Scene, path: str, audio: bool = True, lying_on_its_side: bool = False
+    scene: Scene,
+    path: str,
+    audio: bool = True,
+    lying_on_its_side: bool = False,
+    codec: str = "libx264",
 ) -> None:
     """The scene as a real file (H.264 + an AAC tone), for the offline tool and its tests;
     ``lying_on_its_side`` stores it as phones store portrait video: turned a quarter
-    clockwise, with a display rotation of 90 degrees that players undo."""
+    clockwise, with a display rotation of 90 degrees that players undo. ``ffv1`` (lossless,
+    4:4:4) takes sizes H.264 in 4:2:0 cannot."""
     import av
 
     with av.open(path, "w") as sink:
-        video = sink.add_stream("libx264", rate=int(scene.fps))
-        video.width, video.height, video.pix_fmt = scene.width, scene.height, "yuv420p"
+        video = sink.add_stream(codec, rate=int(scene.fps))
+        video.width, video.height = scene.width, scene.height
+        video.pix_fmt = "yuv444p" if codec == "ffv1" else "yuv420p"
         if lying_on_its_side:
             video.width, video.height = scene.height, scene.width
             video.set_display_rotation(90)
-        video.options = {"crf": "12", "preset": "veryfast"}
+        if codec == "libx264":
+            video.options = {"crf": "12", "preset": "veryfast"}
         tone = sink.add_stream("aac", rate=48000) if audio else None
         samples = 0
         for index in range(scene.frames):

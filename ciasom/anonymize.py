@@ -163,7 +163,8 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
         times: list[float] = []
         with av.open(str(options.output), "w") as sink:
             video_out = cast(av.VideoStream, sink.add_stream(codec, rate=rate))
-            video_out.width, video_out.height = width, height
+            # 4:2:0 needs even sides: an odd one gets its last row or column repeated.
+            video_out.width, video_out.height = width + width % 2, height + height % 2
             video_out.pix_fmt = "yuv420p"
             video_out.time_base = video_in.time_base
             # Near-lossless: a face left visible must look exactly as filmed.
@@ -183,7 +184,10 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
             def write(results: list[FrameResult]) -> None:
                 for result in results:
                     entries.append(_frame_entry(len(entries), result))
-                    out = av.VideoFrame.from_ndarray(result.frame, format="bgr24")
+                    picture: np.ndarray = cv2.copyMakeBorder(
+                        result.frame, 0, height % 2, 0, width % 2, cv2.BORDER_REPLICATE
+                    )
+                    out = av.VideoFrame.from_ndarray(picture, format="bgr24")
                     out.pts, out.time_base = stamps.popleft()
                     sink.mux(video_out.encode(out))
                     progress.update(1)

@@ -122,6 +122,20 @@ def test_audio_is_kept(clip):
         assert kept == sent
 
 
+def test_a_video_with_odd_sides_is_written_with_its_edge_repeated(clip, tmp_path):
+    """H.264 in 4:2:0 needs even sides; 641x359 comes out 642x360, every picture whole."""
+    _, folder = clip
+    scene = Scene(641, 359, seconds=2)
+    write_video(scene, str(tmp_path / "odd.mkv"), audio=False, codec="ffv1")
+    done = ciasom(tmp_path / "odd.mkv", "-o", tmp_path / "out.mp4", "--allow", folder / "obama")
+    assert done.returncode == 0, done.stderr
+    after = decoded(tmp_path / "out.mp4")
+    assert after[0].shape[:2] == (360, 642)
+    assert_strangers_covered_and_obama_not(
+        scene, decoded(tmp_path / "odd.mkv"), [a[:359, :641] for a in after]
+    )
+
+
 def test_audio_the_output_cannot_carry_as_it_is_is_re_encoded(clip, tmp_path):
     """WebM holds no AAC: the clip's AAC tone comes out as Opus, as long as it went in."""
     _, folder = clip
