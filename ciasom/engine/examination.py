@@ -60,8 +60,9 @@ class ExamMap:
         self.shape = shape
         self.carry_back = carry_back
         height, width = shape[:2]
-        # The promise is relative to the frame's height (24 px at 720p).
-        self.scale = FINE_HEIGHT / height
+        # The promise is relative to the frame's short side (24 px at 720p, a phone held
+        # upright included).
+        self.scale = FINE_HEIGHT / min(height, width)
         cols, rows = GRID
         pad = self._pad = math.ceil(CELL_PAD / self.scale)
         cell_w, cell_h = -(-width // cols), -(-height // rows)

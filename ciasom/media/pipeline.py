@@ -2,9 +2,10 @@
 
 Per frame (the newest one, :class:`~ciasom.media.latest.LatestFrame`):
 
-1. **convert**, on arrival, in the *pipeline* thread: decoded frame → BGR at most
-   :data:`MAX_HEIGHT` lines, stamped on the stream clock (:class:`~ciasom.media.clock.TrackClock`),
-   offered to the engine (``processor.submit``: analysis starts at once);
+1. **convert**, on arrival, in the *pipeline* thread: decoded frame → BGR, its short side at
+   most :data:`MAX_SHORT_SIDE`, stamped on the stream clock
+   (:class:`~ciasom.media.clock.TrackClock`), offered to the engine (``processor.submit``:
+   analysis starts at once);
 2. **delay**: the frame waits in the :class:`~ciasom.media.delay.DelayLine` for the broadcast's
    privacy delay while the frames after it are analysed (DESIGN §1, "no frame leaves
    unexamined");
@@ -46,7 +47,9 @@ from .processor import FrameProcessor
 logger = logging.getLogger(__name__)
 
 RENDER_BUDGET = 0.1  # seconds a due frame waits for the engine before it is covered whole
-MAX_HEIGHT = 720  # lines: bigger publishers (OBS sends 1080p) are scaled to fit the CPU budget
+# Bigger publishers (OBS sends 1080p) are scaled to fit the CPU budget; by the short side, so
+# a phone held upright keeps 720x1280 as a landscape camera keeps 1280x720.
+MAX_SHORT_SIDE = 720
 THUMBNAIL_INTERVAL = 4.0  # seconds between thumbnails of the processed picture
 THUMBNAIL_WIDTH = 480
 STAGES = ("convert", "render", "encode", "total")  # timed per frame, shown on the host page
@@ -264,12 +267,13 @@ class VideoPipeline:
             return self.processor.render(bgr, timestamp)
 
     def _convert(self, frame: av.VideoFrame, timestamp: float) -> Frame:
-        """The frame as BGR at most ``MAX_HEIGHT`` lines high, offered to the engine."""
+        """The frame as BGR, its short side at most ``MAX_SHORT_SIDE``, offered to the engine."""
         with self._meter.timed("convert"):
             self.size = (frame.width, frame.height)
-            if frame.height > MAX_HEIGHT:
-                width = round(frame.width * MAX_HEIGHT / frame.height / 2) * 2
-                bgr = cast(Frame, frame.to_ndarray(format="bgr24", width=width, height=MAX_HEIGHT))
+            shrink = MAX_SHORT_SIDE / min(frame.width, frame.height)
+            if shrink < 1:
+                width, height = (round(side * shrink / 2) * 2 for side in self.size)
+                bgr = cast(Frame, frame.to_ndarray(format="bgr24", width=width, height=height))
             else:
                 bgr = cast(Frame, frame.to_ndarray(format="bgr24"))
             self.sent_size = (bgr.shape[1], bgr.shape[0])

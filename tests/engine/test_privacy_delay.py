@@ -75,6 +75,16 @@ def test_faces_that_cut_in_are_covered_from_their_first_frame(live_engine):
         )
 
 
+def test_a_phone_held_upright_is_searched_as_closely_as_a_landscape_frame(live_engine):
+    """Portrait (720x1280, phones): the small-face search scales from the short side, so a
+    24-px face that cuts in is covered from its first frame, as at 1280x720."""
+    assert ExamMap((1280, 720, 3), DELAY).scale == ExamMap((720, 1280, 3), DELAY).scale  # h, w
+    small = Actor("astronaut-24px", "astronaut", appears(0.8 + 1 / FPS, (0.3, 0.2, 24 / 1280, 0)))
+    scene = Scene(720, 1280, seconds=1.3, actors=(ACTORS[1], small))
+    outputs = run_live(live_engine, [(scene.frame(i)[0], i / FPS) for i in range(scene.frames)])
+    assert leaks(scene, outputs) == []
+
+
 def test_a_small_face_uncovered_by_a_passing_head_is_covered_as_it_appears(live_engine):
     """A head walking past reveals a 24-px face it hid: its own motion calls for no
     full-resolution search, but what it uncovers does."""
