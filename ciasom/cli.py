@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -57,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     anonymize.add_argument("--mode", choices=MODES, default="except")
     anonymize.add_argument("--style", choices=STYLES, default="pixelate")
     anonymize.add_argument("--report", type=Path, metavar="REPORT.json")
-    anonymize.add_argument("--threads", type=int, default=1)
+    anonymize.add_argument(
+        "--threads",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="detector threads (default: the cores this process may use, %(default)s here)",
+    )
 
     bench = commands.add_parser(
         "bench", help="the engine benchmark (a source checkout's bench/), prints JSON"
