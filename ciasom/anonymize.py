@@ -77,6 +77,12 @@ def run(options: Options) -> dict[str, Any]:
     """Anonymize one file; returns the report (also written when `options.report` is set)."""
     if not options.input.is_file():
         raise UsageError(f"{options.input}: no such file")
+    if options.output.resolve() == options.input.resolve():
+        raise UsageError(f"{options.output}: the output would overwrite the input")
+    # Checked before the work, not found missing after it.
+    for written in (options.output, options.report):
+        if written is not None and not written.resolve().parent.is_dir():
+            raise UsageError(f"{written}: no such folder {written.parent}")
     gallery = load_allowed(options.allow)
     engine = PrivacyEngine(options.settings, gallery, threads=options.threads, lookahead=LOOKAHEAD)
     if options.input.suffix.lower() in IMAGE_SUFFIXES:

@@ -164,6 +164,9 @@ def test_an_image_works_too(clip, tmp_path):
         ("empty-folder", "the folder has no photos"),
         ("no-face", "No face found"),
         ("missing", "no such file"),
+        ("no-output-folder", "no such folder"),
+        ("no-report-folder", "no such folder"),
+        ("overwrite", "would overwrite the input"),
     ],
 )
 def test_clear_errors(clip, tmp_path, problem, expected):
@@ -181,8 +184,16 @@ def test_clear_errors(clip, tmp_path, problem, expected):
         suit = cv2.imread(str(photo("biden.jpg")))[1500:2100, 100:800]
         cv2.imwrite(str(tmp_path / "jacket.jpg"), suit)
         allow = ["--allow", tmp_path / "jacket.jpg"]
-    else:
+    elif problem == "missing":
         source = tmp_path / "nothing.mp4"
-    done = ciasom(source, "-o", tmp_path / "out.mp4", *allow)
+    output, report = tmp_path / "out.mp4", tmp_path / "report.json"
+    if problem == "no-output-folder":
+        output = tmp_path / "gone" / "out.mp4"
+    elif problem == "no-report-folder":
+        report = tmp_path / "gone" / "report.json"
+    elif problem == "overwrite":
+        shutil.copy(source, tmp_path / "mine.mp4")
+        source = output = tmp_path / "mine.mp4"
+    done = ciasom(source, "-o", output, "--report", report, *allow)
     assert done.returncode == 2
     assert expected in done.stderr and "Traceback" not in done.stderr
