@@ -3,7 +3,8 @@
 Each reach says why it exists and which aiortc it was checked against:
 
 * :func:`apply` — process-wide patches, installed once where the media path is configured
-  (:meth:`ciasom.live.service.LiveService.from_settings`): DTLS ciphers for RSA peers;
+  (:meth:`ciasom.live.service.LiveService.from_settings`): DTLS ciphers for RSA peers, H.264
+  offers of every profile;
 * :func:`offer_host_candidates` — aioice's host address enumeration (loopback deployments);
 * :func:`pass_audio_on_at_once` — a publisher's audio receiver's jitter-buffer prefetch;
 * :func:`route_keyframe_requests` — a viewer's ``RTCRtpSender`` keyframe hook, so PLI/FIR
@@ -20,14 +21,16 @@ then update :data:`PATCHED_FOR` or drop the patch.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Sequence
 
 import aioice.ice
 import aiortc
-from aiortc import RTCPeerConnection, RTCRtpSender
+from aiortc import RTCPeerConnection, RTCRtpCodecParameters, RTCRtpSender, rtcpeerconnection
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcdtlstransport import RTCCertificate, SRTPProtectionProfile
+from aiortc.sdp import H264Profile, parse_h264_profile_level_id
 from OpenSSL import SSL
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ def apply() -> None:
             f"this is aiortc {aiortc.__version__}: re-check each patch against its source"
         )
     _accept_rsa_dtls_peers()
+    _take_every_h264_profile()
     _applied = True
     logger.debug("aiortc %s patched: DTLS ciphers %s", aiortc.__version__, DTLS_CIPHERS.decode())
 
@@ -86,6 +90,54 @@ def _accept_rsa_dtls_peers() -> None:
         return context
 
     RTCCertificate._create_ssl_context = create_ssl_context  # type: ignore[method-assign]
+
+
+def _take_every_h264_profile() -> None:
+    """Answer an H.264 offer of any profile (High, Main) as constrained baseline.
+
+    aiortc 1.16.0 ``find_common_codecs`` matches H.264 only in the profiles it encodes
+    (constrained baseline, baseline), so an offer of High alone — FFmpeg's WHIP muxer with
+    x264's defaults — fails ("Failed to set remote video description send parameters"). What
+    a publisher sends us is decoded by libavcodec, which takes every profile; what we send is
+    constrained baseline, which every H.264 decoder plays. Offers that list a profile aiortc
+    has (browsers do) negotiate as before.
+    """
+    find = rtcpeerconnection.find_common_codecs
+
+    def find_common_codecs(
+        local_codecs: list[RTCRtpCodecParameters], remote_codecs: list[RTCRtpCodecParameters]
+    ) -> list[RTCRtpCodecParameters]:
+        ours = {_h264_profile(c) for c in local_codecs if _is_h264(c)}
+        remote = [
+            _as_constrained_baseline(c) if _is_h264(c) and _h264_profile(c) not in ours else c
+            for c in remote_codecs
+        ]
+        return find(local_codecs, remote)
+
+    rtcpeerconnection.find_common_codecs = find_common_codecs
+
+
+def _is_h264(codec: RTCRtpCodecParameters) -> bool:
+    return codec.mimeType.lower() == "video/h264"
+
+
+def _profile_level_id(codec: RTCRtpCodecParameters) -> str:
+    # None means constrained baseline 3.1 (RFC 6184), as aiortc reads it.
+    return str(codec.parameters.get("profile-level-id", "42e01f"))
+
+
+def _h264_profile(codec: RTCRtpCodecParameters) -> H264Profile | None:
+    try:
+        return parse_h264_profile_level_id(_profile_level_id(codec))[0]
+    except ValueError:
+        return None
+
+
+def _as_constrained_baseline(codec: RTCRtpCodecParameters) -> RTCRtpCodecParameters:
+    level = _profile_level_id(codec)[-2:]
+    relaxed = copy.deepcopy(codec)
+    relaxed.parameters["profile-level-id"] = f"42e0{level}"
+    return relaxed
 
 
 def offer_host_candidates(addresses: Sequence[str]) -> None:

@@ -1,8 +1,9 @@
 """FFmpeg's own WHIP muxer (FFmpeg 8, as PyAV bundles it) publishes through the real server:
-H.264 from libx264 and Opus, FFmpeg's ICE (no candidates of its own; it connects to the
-answer's first host candidate) and DTLS (it offers ``a=setup:passive``, so the server is the
-DTLS client). An aiortc WHEP viewer sees strangers pixelated, the enrolled person not, and
-hears the audio; when FFmpeg closes, its DELETE ends the broadcast.
+H.264 from libx264 (baseline, or x264's default High profile) and Opus, FFmpeg's ICE (no
+candidates of its own; it connects to the answer's first host candidate) and DTLS (it offers
+``a=setup:passive``, so the server is the DTLS client). An aiortc WHEP viewer sees strangers
+pixelated, the enrolled person not, and hears the audio; when FFmpeg closes, its DELETE ends
+the broadcast.
 
 FFmpeg 8.0 built with GnuTLS (PyAV 18's) makes itself a secp224r1 DTLS certificate, a curve
 that OpenSSL 4 (ours, through ``cryptography``) no longer accepts in TLS: the handshake ends
@@ -70,7 +71,10 @@ class FfmpegPublisher:
     the footage (ping-pong) at 30 fps and a 440 Hz tone, until :meth:`stop`, which closes
     the muxer (FFmpeg then DELETEs its WHIP session)."""
 
-    def __init__(self, url: str, stream_key: str, certificate: tuple[Path, Path]) -> None:
+    def __init__(
+        self, url: str, stream_key: str, certificate: tuple[Path, Path], profile: str
+    ) -> None:
+        self.profile = profile
         self.options = {
             "authorization": stream_key,
             "cert_file": str(certificate[0]),
@@ -101,7 +105,7 @@ class FfmpegPublisher:
             video = output.add_stream("libx264", rate=footage.FPS)
             height, width = footage.frame(0)[0].shape[:2]
             video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-            video.options = {"profile": "baseline", "tune": "zerolatency", "bf": "0", "g": "60"}
+            video.options = {"profile": self.profile, "tune": "zerolatency", "bf": "0", "g": "60"}
             audio = output.add_stream("libopus", rate=AUDIO_RATE)
             audio.layout = "stereo"
             tone = (np.sin(np.arange(AUDIO_SAMPLES) * 2 * np.pi * 440 / AUDIO_RATE) * 8000).astype(
@@ -133,12 +137,18 @@ def server(tmp_path_factory):
         yield base
 
 
-async def test_ffmpeg_publishes_over_whip_and_its_close_ends_the_broadcast(server, tmp_path):
+@pytest.mark.parametrize("profile", ["baseline", "high"])
+async def test_ffmpeg_publishes_over_whip_and_its_close_ends_the_broadcast(
+    server, tmp_path, profile
+):
     api, me, broadcast = await asyncio.to_thread(
-        host_with_broadcast, server, "ffmpeg-host", [photo(n) for n in footage.ENROL_PHOTOS]
+        host_with_broadcast,
+        server,
+        f"ffmpeg-{profile}",
+        [photo(n) for n in footage.ENROL_PHOTOS],
     )
     publisher = FfmpegPublisher(
-        f"{server}/whip/{broadcast['id']}", me["stream_key"], p256_certificate(tmp_path)
+        f"{server}/whip/{broadcast['id']}", me["stream_key"], p256_certificate(tmp_path), profile
     )
     try:
         deadline = time.monotonic() + 30
