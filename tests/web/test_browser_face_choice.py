@@ -41,8 +41,12 @@ def test_the_host_clicks_the_face_that_is_this_person(server, browser, tmp_path)
     assert ambiguous.locator("text=Which one is this person?").is_visible()
     options = ambiguous.locator("button.face-option")
     assert options.count() == 2
-    sizes = options.locator("img").evaluate_all("els => els.map(e => e.naturalWidth)")
-    assert all(w > 0 for w in sizes)  # both crops load
+    # Both crops load (the grid was just re-rendered: wait for them; a broken one never does).
+    page.wait_for_function(
+        "[...document.querySelectorAll('#photo-grid button.face-option img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)",
+        timeout=15_000,
+    )
     dominant = page.locator("#photo-grid .photo.accepted")
     assert "1 other face ignored" in dominant.inner_text()
     shot(page, "face-choice")
