@@ -153,7 +153,12 @@ def test_sign_up_enrol_and_set_up_a_broadcast(server, browser, tmp_path):
         "document.querySelector('#upload-progress .label').textContent"
         " === 'Done: 2 accepted, 2 rejected'"
     )
-    # The face crops are real images served to the owner.
+    # The face crops are real images served to the owner (once loaded; a broken one never is).
+    page.wait_for_function(
+        "[...document.querySelectorAll('#photo-grid .photo.accepted img')]"
+        ".every(img => img.complete && img.naturalWidth > 0)",
+        timeout=15_000,
+    )
     sizes = page.eval_on_selector_all(
         "#photo-grid .photo.accepted img", "els => els.map(e => e.naturalWidth)"
     )
