@@ -161,16 +161,18 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
             raise UsageError(f"{options.output}: use one of {', '.join(sorted(VIDEO_CODECS))}")
         rate = video_in.average_rate or video_in.guessed_rate or Fraction(30)
         total = video_in.frames or None
-        turn = UPRIGHT.get(_display_rotation(options.input))
+        rotation = _display_rotation(options.input)
+        turn = UPRIGHT.get(rotation)
         width, height = video_in.codec_context.width, video_in.codec_context.height
-        if turn in (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE):
+        if rotation in (90, 270):
             width, height = height, width
+        # 4:2:0 needs even sides: an odd one gets its last row or column repeated.
+        pad_bottom, pad_right = height % 2, width % 2
         entries: list[dict[str, Any]] = []
         times: list[float] = []
         with av.open(str(options.output), "w") as sink:
             video_out = cast(av.VideoStream, sink.add_stream(codec, rate=rate))
-            # 4:2:0 needs even sides: an odd one gets its last row or column repeated.
-            video_out.width, video_out.height = width + width % 2, height + height % 2
+            video_out.width, video_out.height = width + pad_right, height + pad_bottom
             video_out.pix_fmt = "yuv420p"
             video_out.time_base = video_in.time_base
             # Near-lossless: a face left visible must look exactly as filmed.
@@ -191,7 +193,7 @@ def _video(engine: PrivacyEngine, options: Options) -> dict[str, Any]:
                 for result in results:
                     entries.append(_frame_entry(len(entries), result))
                     picture: np.ndarray = cv2.copyMakeBorder(
-                        result.frame, 0, height % 2, 0, width % 2, cv2.BORDER_REPLICATE
+                        result.frame, 0, pad_bottom, 0, pad_right, cv2.BORDER_REPLICATE
                     )
                     out = av.VideoFrame.from_ndarray(picture, format="bgr24")
                     out.pts, out.time_base = stamps.popleft()
